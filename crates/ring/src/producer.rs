@@ -1,0 +1,302 @@
+//! The writing half of a ring and its batch view, [`WriteChunk`].
+
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+
+use crate::error::{PushError, TryPushError};
+use crate::primitive::{Arc, Ordering};
+use crate::shared::Shared;
+use crate::wait::{WaitStrategy, Waiter};
+
+/// The writing half of a ring. `Send` but neither `Clone` nor `Sync`: exactly one thread
+/// pushes at a time.
+///
+/// ```
+/// let (mut producer, mut consumer) = recal_ring::ring::<u64>(4, Default::default()).unwrap();
+/// producer.try_push(7).unwrap();
+/// assert_eq!(consumer.try_pop(), Ok(7));
+/// ```
+///
+/// ```compile_fail
+/// fn needs_clone<T: Clone>(_: T) {}
+/// let (producer, _consumer) = recal_ring::ring::<u64>(4, Default::default()).unwrap();
+/// needs_clone(producer);
+/// ```
+///
+/// ```compile_fail
+/// fn needs_sync<T: Sync>(_: T) {}
+/// let (producer, _consumer) = recal_ring::ring::<u64>(4, Default::default()).unwrap();
+/// needs_sync(producer);
+/// ```
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    /// The producer's own copy of `shared.tail`; it is the only writer, so this is exact.
+    tail: usize,
+    /// The consumer's `head` as last read. Only ever behind the real one, so it can only
+    /// under-report free space; re-read when it says the ring lacks room.
+    cached_head: usize,
+    /// Whether the consumer may park (a `Backoff` ring) and so must be woken after a publish.
+    wake_consumer: bool,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> Producer<T> {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        let wake_consumer = shared.wait == WaitStrategy::Backoff;
+        Self {
+            shared,
+            tail: 0,
+            cached_head: 0,
+            wake_consumer,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// Number of items the ring holds when full.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity()
+    }
+
+    /// Number of free slots right now (re-reads the consumer's position).
+    pub fn free_slots(&mut self) -> usize {
+        self.cached_head = self.shared.head.load(Ordering::Acquire);
+        self.capacity() - self.tail.wrapping_sub(self.cached_head)
+    }
+
+    /// Whether the consumer was dropped. Items pushed after that are dropped with the ring.
+    pub fn is_abandoned(&self) -> bool {
+        self.shared.consumer_closed.load(Ordering::Acquire)
+    }
+
+    /// Free slots according to the cached head, re-reading the real head only when the cache
+    /// reports fewer than `wanted`.
+    #[inline(always)]
+    fn free_at_least(&mut self, wanted: usize) -> usize {
+        let capacity = self.capacity();
+        let free = capacity - self.tail.wrapping_sub(self.cached_head);
+        if free >= wanted {
+            return free;
+        }
+        self.cached_head = self.shared.head.load(Ordering::Acquire);
+        capacity - self.tail.wrapping_sub(self.cached_head)
+    }
+
+    /// Pushes `item` if there is room; never waits.
+    #[inline]
+    pub fn try_push(&mut self, item: T) -> Result<(), TryPushError<T>> {
+        if self.free_at_least(1) == 0 {
+            return Err(if self.is_abandoned() {
+                TryPushError::Disconnected(item)
+            } else {
+                TryPushError::Full(item)
+            });
+        }
+        self.shared.access.write(self.tail & self.shared.mask, 1);
+        // SAFETY: there is a free slot at `tail`, which the producer owns (type invariants of
+        // `Shared`); writing it does not drop the uninitialised old contents.
+        unsafe { (*self.shared.slot(self.tail)).write(item) };
+        self.publish(self.tail.wrapping_add(1));
+        Ok(())
+    }
+
+    /// Pushes `item`, waiting with the ring's [`WaitStrategy`] while it is full. Fails, giving
+    /// the item back, only if the consumer was dropped.
+    pub fn push(&mut self, mut item: T) -> Result<(), PushError<T>> {
+        let mut waiter = Waiter::new(self.shared.wait);
+        loop {
+            match self.try_push(item) {
+                Ok(()) => return Ok(()),
+                Err(TryPushError::Disconnected(back)) => return Err(PushError(back)),
+                Err(TryPushError::Full(back)) => item = back,
+            }
+            let shared = &*self.shared;
+            let tail = self.tail;
+            waiter.idle(&shared.producer_parker, || {
+                tail.wrapping_sub(shared.head.load(Ordering::Acquire)) == shared.capacity()
+                    && !shared.consumer_closed.load(Ordering::Acquire)
+            });
+        }
+    }
+
+    /// Reserves up to `max` contiguous free slots to write in place; publish them with
+    /// [`WriteChunk::commit`]. The chunk may be shorter than `max` (ring nearly full, or the
+    /// free space wraps around the end of the buffer), and may be empty.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = recal_ring::ring::<u32>(8, Default::default()).unwrap();
+    /// let mut chunk = producer.reserve(3);
+    /// for value in [1, 2, 3] {
+    ///     chunk.push(value).unwrap();
+    /// }
+    /// assert_eq!(chunk.commit(), 3);
+    /// assert_eq!(consumer.read(8).as_slice(), &[1, 2, 3]);
+    /// ```
+    #[inline]
+    pub fn reserve(&mut self, max: usize) -> WriteChunk<'_, T> {
+        let wanted = max.min(self.shared.contiguous_from(self.tail));
+        let len = wanted.min(self.free_at_least(wanted));
+        WriteChunk {
+            producer: self,
+            len,
+            written: 0,
+        }
+    }
+
+    /// Copies as many items from `items` as fit, in at most two contiguous pieces, with one
+    /// index update. Returns how many were pushed.
+    pub fn push_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let first = self.reserve(items.len()).copy_from_slice(items);
+        if first == items.len() {
+            return first;
+        }
+        first + self.reserve(items.len() - first).copy_from_slice(&items[first..])
+    }
+
+    /// Makes positions up to `new_tail` visible to the consumer.
+    #[inline(always)]
+    fn publish(&mut self, new_tail: usize) {
+        self.tail = new_tail;
+        self.shared.tail.store(new_tail, Ordering::Release);
+        if self.wake_consumer {
+            self.shared.consumer_parker.unpark_if_waiting();
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.shared.producer_closed.store(true, Ordering::Release);
+        self.shared.consumer_parker.unpark_if_waiting();
+    }
+}
+
+impl<T> core::fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Producer")
+            .field("capacity", &self.capacity())
+            .field("tail", &self.tail)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Contiguous free slots reserved by [`Producer::reserve`], written in place and published
+/// all at once by [`commit`](WriteChunk::commit) with a single index update.
+///
+/// Items written but not committed are dropped with the chunk and never reach the consumer.
+pub struct WriteChunk<'a, T> {
+    producer: &'a mut Producer<T>,
+    /// Number of reserved slots, starting at the producer's tail.
+    len: usize,
+    /// Slots `0..written` are initialised.
+    written: usize,
+}
+
+impl<T> WriteChunk<'_, T> {
+    /// Number of slots reserved.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no slot could be reserved.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of slots written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes `item` into the next reserved slot, or gives it back if all are written.
+    #[inline]
+    pub fn push(&mut self, item: T) -> Result<(), T> {
+        if self.written == self.len {
+            return Err(item);
+        }
+        // SAFETY: `written < len`, so the slot is reserved and not yet initialised.
+        unsafe { (*self.slot(self.written)).write(item) };
+        self.written += 1;
+        Ok(())
+    }
+
+    /// The reserved slots not yet written, for writing in place (e.g. decoding straight into
+    /// the ring). Mark what you wrote with [`assume_written`](Self::assume_written).
+    pub fn unwritten_mut(&mut self) -> &mut [MaybeUninit<T>] {
+        // SAFETY: slots `written..len` are reserved for this chunk, contiguous (reserve never
+        // crosses the end of the buffer) and reached by nobody else while `self` borrows the
+        // producer mutably.
+        unsafe { core::slice::from_raw_parts_mut(self.slot(self.written), self.len - self.written) }
+    }
+
+    /// Declares that the first `count` slots of [`unwritten_mut`](Self::unwritten_mut) were
+    /// initialised.
+    ///
+    /// # Safety
+    /// `count` must not exceed the length `unwritten_mut` returned, and each of those `count`
+    /// slots must hold a valid `T`.
+    pub unsafe fn assume_written(&mut self, count: usize) {
+        debug_assert!(count <= self.len - self.written);
+        self.written += count;
+    }
+
+    /// Writes items from `items` until the chunk is full or the iterator ends, then commits.
+    /// Returns how many were pushed.
+    pub fn fill_from_iter(mut self, items: impl IntoIterator<Item = T>) -> usize {
+        for item in items.into_iter().take(self.len - self.written) {
+            // The `take` bound keeps `push` from failing.
+            let _ = self.push(item);
+        }
+        self.commit()
+    }
+
+    /// Publishes the written slots to the consumer with one index update. Returns how many.
+    #[inline]
+    pub fn commit(mut self) -> usize {
+        let count = core::mem::take(&mut self.written);
+        if count > 0 {
+            let producer = &mut *self.producer;
+            producer
+                .shared
+                .access
+                .write(producer.tail & producer.shared.mask, count);
+            producer.publish(producer.tail.wrapping_add(count));
+        }
+        count
+    }
+
+    #[inline(always)]
+    fn slot(&self, offset: usize) -> *mut MaybeUninit<T> {
+        self.producer
+            .shared
+            .slot(self.producer.tail.wrapping_add(offset))
+    }
+}
+
+impl<T: Copy> WriteChunk<'_, T> {
+    /// Copies as many items from `items` as the chunk still has room for, then commits.
+    /// Returns how many were pushed.
+    #[inline]
+    pub fn copy_from_slice(mut self, items: &[T]) -> usize {
+        let count = items.len().min(self.len - self.written);
+        let destination = self.slot(self.written).cast::<T>();
+        // SAFETY: `count` reserved, unwritten, contiguous slots start at `destination`; they
+        // cannot overlap `items`, which the caller borrows from outside the ring.
+        unsafe { core::ptr::copy_nonoverlapping(items.as_ptr(), destination, count) };
+        self.written += count;
+        self.commit()
+    }
+}
+
+impl<T> Drop for WriteChunk<'_, T> {
+    fn drop(&mut self) {
+        for offset in 0..self.written {
+            // SAFETY: slots `0..written` were initialised by this chunk and never published,
+            // so they are dropped here exactly once.
+            unsafe { (*self.slot(offset)).assume_init_drop() };
+        }
+    }
+}

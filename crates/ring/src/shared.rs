@@ -1,0 +1,103 @@
+//! The state both halves of a ring point to.
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering, SlotAccess};
+use crate::wait::{Parker, WaitStrategy};
+
+/// The ring's shared state.
+///
+/// Positions (`head`, `tail`) are free-running counters that wrap at `usize::MAX`; a position
+/// `p` lives in slot `p & mask`. The number of items is `tail - head` (wrapping), which is
+/// always in `0..=capacity`.
+///
+/// Invariants:
+/// - slots at positions `head..tail` are initialised and owned by the consumer;
+/// - slots at positions `tail..head + capacity` are uninitialised and owned by the producer;
+/// - only the producer stores `tail`, only the consumer stores `head`, each with `Release`
+///   after it has finished with the slots it hands over, and each reads the other's with
+///   `Acquire` before touching the slots it gains.
+pub(crate) struct Shared<T> {
+    /// Next position the consumer reads. Stored only by the consumer.
+    pub(crate) head: CachePadded<AtomicUsize>,
+    /// Next position the producer writes. Stored only by the producer.
+    pub(crate) tail: CachePadded<AtomicUsize>,
+    /// `capacity - 1`; capacity is a power of two.
+    pub(crate) mask: usize,
+    pub(crate) wait: WaitStrategy,
+    pub(crate) producer_closed: AtomicBool,
+    pub(crate) consumer_closed: AtomicBool,
+    /// Where the producer parks while the ring is full.
+    pub(crate) producer_parker: Parker,
+    /// Where the consumer parks while the ring is empty.
+    pub(crate) consumer_parker: Parker,
+    pub(crate) access: SlotAccess,
+    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
+}
+
+// SAFETY: the slots are the only state not behind atomics or a mutex. The head/tail protocol
+// (see the type's invariants) gives each slot exactly one owner at a time — the producer for
+// free slots, the consumer for full ones — and every hand-over is a Release store read by an
+// Acquire load, so no slot is accessed from two threads without a happens-before edge. Items
+// cross threads, hence `T: Send`; no `&T` is ever shared between the two halves, so `T: Sync`
+// is not needed.
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    pub(crate) fn new(capacity: usize, wait: WaitStrategy) -> Self {
+        debug_assert!(capacity.is_power_of_two());
+        Self {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            mask: capacity - 1,
+            wait,
+            producer_closed: AtomicBool::new(false),
+            consumer_closed: AtomicBool::new(false),
+            producer_parker: Parker::new(),
+            consumer_parker: Parker::new(),
+            access: SlotAccess::new(capacity),
+            slots: (0..capacity)
+                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+                .collect(),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.mask + 1
+    }
+
+    /// Pointer to the slot of `position`. Contiguous slots may be addressed from it with
+    /// `add`, up to the end of the buffer.
+    #[inline(always)]
+    pub(crate) fn slot(&self, position: usize) -> *mut MaybeUninit<T> {
+        let index = position & self.mask;
+        // SAFETY: `index <= mask < slots.len()`, so the offset stays inside the allocation.
+        let cell = unsafe { self.slots.as_ptr().add(index) };
+        UnsafeCell::raw_get(cell)
+    }
+
+    /// Number of contiguous slots from `position` to the end of the buffer.
+    #[inline(always)]
+    pub(crate) fn contiguous_from(&self, position: usize) -> usize {
+        self.capacity() - (position & self.mask)
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Both halves are gone (this is the last `Arc`), and the `Arc`'s own synchronisation
+        // makes their last stores visible here.
+        let mut position = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        while position != tail {
+            // SAFETY: positions `head..tail` hold initialised items that nobody else can reach
+            // any more; each is dropped exactly once.
+            unsafe { (*self.slot(position)).assume_init_drop() };
+            position = position.wrapping_add(1);
+        }
+    }
+}
