@@ -73,22 +73,11 @@ impl<T> Consumer<T> {
         self.cached_tail.wrapping_sub(self.head)
     }
 
-    /// The error for "nothing to read": `Disconnected` only once the producer is gone *and*
-    /// everything it published has been read.
-    #[cold]
-    fn empty_or_disconnected(&mut self) -> TryPopError {
-        if self.is_abandoned() && self.available_at_least(1) == 0 {
-            TryPopError::Disconnected
-        } else {
-            TryPopError::Empty
-        }
-    }
-
     /// Pops the oldest item if there is one; never waits.
     #[inline]
     pub fn try_pop(&mut self) -> Result<T, TryPopError> {
         if self.available_at_least(1) == 0 {
-            return Err(self.empty_or_disconnected());
+            self.recheck_empty()?;
         }
         self.shared.access.read(self.head & self.shared.mask, 1);
         // SAFETY: position `head` is below the published tail, so its slot holds an
@@ -97,6 +86,23 @@ impl<T> Consumer<T> {
         let item = unsafe { (*self.shared.slot(self.head)).assume_init_read() };
         self.release_positions(1);
         Ok(item)
+    }
+
+    /// The ring looked empty: tell `Empty` from `Disconnected`, or find items after all. The
+    /// tail is re-read *after* the producer's close flag: the close is stored after the
+    /// producer's last publish, so a tail read that follows it is final. (Reading the flag
+    /// alone could pair a stale tail with a fresh close and lose the last items; loom found
+    /// exactly that interleaving.)
+    #[cold]
+    fn recheck_empty(&mut self) -> Result<(), TryPopError> {
+        let abandoned = self.is_abandoned();
+        if self.available_at_least(1) > 0 {
+            Ok(())
+        } else if abandoned {
+            Err(TryPopError::Disconnected)
+        } else {
+            Err(TryPopError::Empty)
+        }
     }
 
     /// Pops the oldest item, waiting with the ring's [`WaitStrategy`] while the ring is empty.

@@ -86,11 +86,16 @@ impl<T> Producer<T> {
     #[inline]
     pub fn try_push(&mut self, item: T) -> Result<(), TryPushError<T>> {
         if self.free_at_least(1) == 0 {
-            return Err(if self.is_abandoned() {
-                TryPushError::Disconnected(item)
-            } else {
-                TryPushError::Full(item)
-            });
+            let abandoned = self.is_abandoned();
+            // Re-read the head after the close flag, which the consumer stores after its last
+            // release: a stale head must not turn into a false `Disconnected` (loom found it).
+            if self.free_at_least(1) == 0 {
+                return Err(if abandoned {
+                    TryPushError::Disconnected(item)
+                } else {
+                    TryPushError::Full(item)
+                });
+            }
         }
         self.shared.access.write(self.tail & self.shared.mask, 1);
         // SAFETY: there is a free slot at `tail`, which the producer owns (type invariants of
