@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use crate::error::{PopError, TryPopError};
 use crate::primitive::{Arc, Ordering};
-use crate::shared::Shared;
+use crate::shared::{CLOSED, POSITION_MASK, Shared, advance, distance};
 use crate::wait::{WaitStrategy, Waiter};
 
 /// The reading half of a ring. `Send` but neither `Clone` nor `Sync`: exactly one thread pops
@@ -20,9 +20,11 @@ pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
     /// The consumer's own copy of `shared.head`; it is the only writer, so this is exact.
     head: usize,
-    /// The producer's `tail` as last read. Only ever behind the real one, so it can only
-    /// under-report items; re-read when it says the ring lacks items.
+    /// The producer's `tail` position as last read. Only ever behind the real one, so it can
+    /// only under-report items; re-read when it says the ring lacks items.
     cached_tail: usize,
+    /// Whether the last read of `tail` carried the producer's close flag.
+    producer_gone: bool,
     /// Whether the producer may park (a `Backoff` ring) and so must be woken after a release.
     wake_producer: bool,
     _not_sync: PhantomData<Cell<()>>,
@@ -31,10 +33,13 @@ pub struct Consumer<T> {
 impl<T> Consumer<T> {
     pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
         let wake_producer = shared.wait == WaitStrategy::Backoff;
+        let head = shared.head.load(Ordering::Relaxed);
+        let cached_tail = shared.tail.load(Ordering::Relaxed);
         Self {
             shared,
-            head: 0,
-            cached_tail: 0,
+            head,
+            cached_tail,
+            producer_gone: false,
             wake_producer,
             _not_sync: PhantomData,
         }
@@ -47,8 +52,8 @@ impl<T> Consumer<T> {
 
     /// Number of items ready to read right now (re-reads the producer's position).
     pub fn len(&mut self) -> usize {
-        self.cached_tail = self.shared.tail.load(Ordering::Acquire);
-        self.cached_tail.wrapping_sub(self.head)
+        self.refresh_tail();
+        distance(self.head, self.cached_tail)
     }
 
     /// Whether no item is ready to read right now.
@@ -58,26 +63,40 @@ impl<T> Consumer<T> {
 
     /// Whether the producer was dropped. Items it pushed before that can still be read.
     pub fn is_abandoned(&self) -> bool {
-        self.shared.producer_closed.load(Ordering::Acquire)
+        self.shared.tail.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Re-reads the producer's index word: its position and its close flag, in one load.
+    #[inline(always)]
+    fn refresh_tail(&mut self) {
+        let tail = self.shared.tail.load(Ordering::Acquire);
+        self.cached_tail = tail & POSITION_MASK;
+        self.producer_gone = tail & CLOSED != 0;
     }
 
     /// Items ready according to the cached tail, re-reading the real tail only when the cache
     /// reports fewer than `wanted`.
     #[inline(always)]
     fn available_at_least(&mut self, wanted: usize) -> usize {
-        let available = self.cached_tail.wrapping_sub(self.head);
+        let available = distance(self.head, self.cached_tail);
         if available >= wanted {
             return available;
         }
-        self.cached_tail = self.shared.tail.load(Ordering::Acquire);
-        self.cached_tail.wrapping_sub(self.head)
+        self.refresh_tail();
+        distance(self.head, self.cached_tail)
     }
 
     /// Pops the oldest item if there is one; never waits.
     #[inline]
     pub fn try_pop(&mut self) -> Result<T, TryPopError> {
         if self.available_at_least(1) == 0 {
-            self.recheck_empty()?;
+            // `available_at_least` re-read the tail word, so `producer_gone` is as fresh as
+            // the position that says the ring is empty: no item can hide behind the flag.
+            return Err(if self.producer_gone {
+                TryPopError::Disconnected
+            } else {
+                TryPopError::Empty
+            });
         }
         self.shared.access.read(self.head & self.shared.mask, 1);
         // SAFETY: position `head` is below the published tail, so its slot holds an
@@ -86,23 +105,6 @@ impl<T> Consumer<T> {
         let item = unsafe { (*self.shared.slot(self.head)).assume_init_read() };
         self.release_positions(1);
         Ok(item)
-    }
-
-    /// The ring looked empty: tell `Empty` from `Disconnected`, or find items after all. The
-    /// tail is re-read *after* the producer's close flag: the close is stored after the
-    /// producer's last publish, so a tail read that follows it is final. (Reading the flag
-    /// alone could pair a stale tail with a fresh close and lose the last items; loom found
-    /// exactly that interleaving.)
-    #[cold]
-    fn recheck_empty(&mut self) -> Result<(), TryPopError> {
-        let abandoned = self.is_abandoned();
-        if self.available_at_least(1) > 0 {
-            Ok(())
-        } else if abandoned {
-            Err(TryPopError::Disconnected)
-        } else {
-            Err(TryPopError::Empty)
-        }
     }
 
     /// Pops the oldest item, waiting with the ring's [`WaitStrategy`] while the ring is empty.
@@ -117,9 +119,10 @@ impl<T> Consumer<T> {
             }
             let shared = &*self.shared;
             let head = self.head;
+            // The raw tail word equals `head` only while the ring is empty *and* the producer
+            // is alive (a close sets the top bit).
             waiter.idle(&shared.consumer_parker, || {
                 shared.tail.load(Ordering::Acquire) == head
-                    && !shared.producer_closed.load(Ordering::Acquire)
             });
         }
     }
@@ -152,7 +155,7 @@ impl<T> Consumer<T> {
     /// Hands `count` read positions back to the producer.
     #[inline(always)]
     fn release_positions(&mut self, count: usize) {
-        self.head = self.head.wrapping_add(count);
+        self.head = advance(self.head, count);
         self.shared.head.store(self.head, Ordering::Release);
         if self.wake_producer {
             self.shared.producer_parker.unpark_if_waiting();
@@ -162,7 +165,9 @@ impl<T> Consumer<T> {
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
-        self.shared.consumer_closed.store(true, Ordering::Release);
+        self.shared
+            .head
+            .store(self.head | CLOSED, Ordering::Release);
         self.shared.producer_parker.unpark_if_waiting();
     }
 }
@@ -215,7 +220,7 @@ impl<'a, T> ReadChunk<'a, T> {
         let count = count.min(self.len);
         if core::mem::needs_drop::<T>() {
             for offset in 0..count {
-                let position = self.consumer.head.wrapping_add(offset);
+                let position = advance(self.consumer.head, offset);
                 // SAFETY: the item at `position` is initialised and owned by the consumer, and
                 // is dropped exactly once, before its slot is released below.
                 unsafe { (*self.consumer.shared.slot(position)).assume_init_drop() };
@@ -267,7 +272,7 @@ impl<T> Iterator for ReadChunkIntoIter<'_, T> {
         if self.taken == self.len {
             return None;
         }
-        let position = self.consumer.head.wrapping_add(self.taken);
+        let position = advance(self.consumer.head, self.taken);
         // SAFETY: `taken < len`, so the item at `position` is initialised, owned by the
         // consumer and not yet moved out; `taken` advances so it is never read twice.
         let item = unsafe { (*self.consumer.shared.slot(position)).assume_init_read() };

@@ -4,8 +4,11 @@
 /// Why a ring could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CapacityError {
-    /// Capacity must be a non-zero power of two (index masking instead of division).
-    #[error("ring capacity must be a non-zero power of two, got {0}")]
+    /// Capacity must be a non-zero power of two (index masking instead of division), at
+    /// most a quarter of the address space.
+    #[error(
+        "ring capacity must be a non-zero power of two no larger than 2^(usize::BITS - 2), got {0}"
+    )]
     NotPowerOfTwo(usize),
 }
 

@@ -78,9 +78,52 @@ pub fn ring<T>(
     capacity: usize,
     wait: WaitStrategy,
 ) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
-    if !capacity.is_power_of_two() {
+    if !capacity.is_power_of_two() || capacity > shared::MAX_CAPACITY {
         return Err(CapacityError::NotPowerOfTwo(capacity));
     }
-    let shared = Arc::new(Shared::new(capacity, wait));
-    Ok((Producer::new(Arc::clone(&shared)), Consumer::new(shared)))
+    Ok(split(Shared::new(capacity, wait)))
+}
+
+/// Hands one shared state to a new producer and consumer, which start at its positions.
+fn split<T>(shared: Shared<T>) -> (Producer<T>, Consumer<T>) {
+    let shared = Arc::new(shared);
+    (Producer::new(Arc::clone(&shared)), Consumer::new(shared))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::primitive::Ordering;
+    use crate::shared::POSITION_MASK;
+
+    /// Positions wrap within 63 (or 31) bits without touching the close flag: start a ring a
+    /// few items before the wrap and push, batch and pop across it.
+    #[test]
+    fn positions_wrap_without_touching_the_close_flag() {
+        let shared = Shared::<u64>::new(4, WaitStrategy::BusySpin);
+        let start = POSITION_MASK - 2;
+        shared.head.store(start, Ordering::Relaxed);
+        shared.tail.store(start, Ordering::Relaxed);
+        let (mut producer, mut consumer) = split(shared);
+        let mut expected = 0;
+        for round in 0..10u64 {
+            assert_eq!(producer.push_slice(&[round * 3, round * 3 + 1]), 2);
+            producer.try_push(round * 3 + 2).unwrap();
+            assert_eq!(consumer.len(), 3);
+            assert!(!consumer.is_abandoned() && !producer.is_abandoned());
+            let chunk = consumer.read(2);
+            for &value in chunk.as_slice() {
+                assert_eq!(value, expected);
+                expected += 1;
+            }
+            let released = chunk.release_all();
+            for _ in released..3 {
+                assert_eq!(consumer.try_pop(), Ok(expected));
+                expected += 1;
+            }
+            assert_eq!(producer.free_slots(), 4);
+        }
+        drop(producer);
+        assert_eq!(consumer.try_pop(), Err(TryPopError::Disconnected));
+    }
 }

@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 
 use crate::error::{PushError, TryPushError};
 use crate::primitive::{Arc, Ordering};
-use crate::shared::Shared;
+use crate::shared::{CLOSED, POSITION_MASK, Shared, advance, distance};
 use crate::wait::{WaitStrategy, Waiter};
 
 /// The writing half of a ring. `Send` but neither `Clone` nor `Sync`: exactly one thread
@@ -33,9 +33,11 @@ pub struct Producer<T> {
     shared: Arc<Shared<T>>,
     /// The producer's own copy of `shared.tail`; it is the only writer, so this is exact.
     tail: usize,
-    /// The consumer's `head` as last read. Only ever behind the real one, so it can only
-    /// under-report free space; re-read when it says the ring lacks room.
+    /// The consumer's `head` position as last read. Only ever behind the real one, so it can
+    /// only under-report free space; re-read when it says the ring lacks room.
     cached_head: usize,
+    /// Whether the last read of `head` carried the consumer's close flag.
+    consumer_gone: bool,
     /// Whether the consumer may park (a `Backoff` ring) and so must be woken after a publish.
     wake_consumer: bool,
     _not_sync: PhantomData<Cell<()>>,
@@ -44,10 +46,13 @@ pub struct Producer<T> {
 impl<T> Producer<T> {
     pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
         let wake_consumer = shared.wait == WaitStrategy::Backoff;
+        let tail = shared.tail.load(Ordering::Relaxed);
+        let cached_head = shared.head.load(Ordering::Relaxed);
         Self {
             shared,
-            tail: 0,
-            cached_head: 0,
+            tail,
+            cached_head,
+            consumer_gone: false,
             wake_consumer,
             _not_sync: PhantomData,
         }
@@ -60,13 +65,21 @@ impl<T> Producer<T> {
 
     /// Number of free slots right now (re-reads the consumer's position).
     pub fn free_slots(&mut self) -> usize {
-        self.cached_head = self.shared.head.load(Ordering::Acquire);
-        self.capacity() - self.tail.wrapping_sub(self.cached_head)
+        self.refresh_head();
+        self.capacity() - distance(self.cached_head, self.tail)
     }
 
     /// Whether the consumer was dropped. Items pushed after that are dropped with the ring.
     pub fn is_abandoned(&self) -> bool {
-        self.shared.consumer_closed.load(Ordering::Acquire)
+        self.shared.head.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Re-reads the consumer's index word: its position and its close flag, in one load.
+    #[inline(always)]
+    fn refresh_head(&mut self) {
+        let head = self.shared.head.load(Ordering::Acquire);
+        self.cached_head = head & POSITION_MASK;
+        self.consumer_gone = head & CLOSED != 0;
     }
 
     /// Free slots according to the cached head, re-reading the real head only when the cache
@@ -74,34 +87,31 @@ impl<T> Producer<T> {
     #[inline(always)]
     fn free_at_least(&mut self, wanted: usize) -> usize {
         let capacity = self.capacity();
-        let free = capacity - self.tail.wrapping_sub(self.cached_head);
+        let free = capacity - distance(self.cached_head, self.tail);
         if free >= wanted {
             return free;
         }
-        self.cached_head = self.shared.head.load(Ordering::Acquire);
-        capacity - self.tail.wrapping_sub(self.cached_head)
+        self.refresh_head();
+        capacity - distance(self.cached_head, self.tail)
     }
 
     /// Pushes `item` if there is room; never waits.
     #[inline]
     pub fn try_push(&mut self, item: T) -> Result<(), TryPushError<T>> {
         if self.free_at_least(1) == 0 {
-            let abandoned = self.is_abandoned();
-            // Re-read the head after the close flag, which the consumer stores after its last
-            // release: a stale head must not turn into a false `Disconnected` (loom found it).
-            if self.free_at_least(1) == 0 {
-                return Err(if abandoned {
-                    TryPushError::Disconnected(item)
-                } else {
-                    TryPushError::Full(item)
-                });
-            }
+            // `free_at_least` re-read the head word, so `consumer_gone` is as fresh as the
+            // position that says the ring is full.
+            return Err(if self.consumer_gone {
+                TryPushError::Disconnected(item)
+            } else {
+                TryPushError::Full(item)
+            });
         }
         self.shared.access.write(self.tail & self.shared.mask, 1);
         // SAFETY: there is a free slot at `tail`, which the producer owns (type invariants of
         // `Shared`); writing it does not drop the uninitialised old contents.
         unsafe { (*self.shared.slot(self.tail)).write(item) };
-        self.publish(self.tail.wrapping_add(1));
+        self.publish(advance(self.tail, 1));
         Ok(())
     }
 
@@ -118,8 +128,8 @@ impl<T> Producer<T> {
             let shared = &*self.shared;
             let tail = self.tail;
             waiter.idle(&shared.producer_parker, || {
-                tail.wrapping_sub(shared.head.load(Ordering::Acquire)) == shared.capacity()
-                    && !shared.consumer_closed.load(Ordering::Acquire)
+                let head = shared.head.load(Ordering::Acquire);
+                head & CLOSED == 0 && distance(head, tail) == shared.capacity()
             });
         }
     }
@@ -158,7 +168,10 @@ impl<T> Producer<T> {
         if first == items.len() {
             return first;
         }
-        first + self.reserve(items.len() - first).copy_from_slice(&items[first..])
+        first
+            + self
+                .reserve(items.len() - first)
+                .copy_from_slice(&items[first..])
     }
 
     /// Makes positions up to `new_tail` visible to the consumer.
@@ -174,7 +187,9 @@ impl<T> Producer<T> {
 
 impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
-        self.shared.producer_closed.store(true, Ordering::Release);
+        self.shared
+            .tail
+            .store(self.tail | CLOSED, Ordering::Release);
         self.shared.consumer_parker.unpark_if_waiting();
     }
 }
@@ -250,11 +265,15 @@ impl<T> WriteChunk<'_, T> {
 
     /// Writes items from `items` until the chunk is full or the iterator ends, then commits.
     /// Returns how many were pushed.
+    /// (Should the iterator panic, the items it had already yielded are leaked, not dropped.)
+    #[inline]
     pub fn fill_from_iter(mut self, items: impl IntoIterator<Item = T>) -> usize {
-        for item in items.into_iter().take(self.len - self.written) {
-            // The `take` bound keeps `push` from failing.
-            let _ = self.push(item);
+        let mut count = 0;
+        for (slot, item) in self.unwritten_mut().iter_mut().zip(items) {
+            slot.write(item);
+            count += 1;
         }
+        self.written += count;
         self.commit()
     }
 
@@ -268,7 +287,7 @@ impl<T> WriteChunk<'_, T> {
                 .shared
                 .access
                 .write(producer.tail & producer.shared.mask, count);
-            producer.publish(producer.tail.wrapping_add(count));
+            producer.publish(advance(producer.tail, count));
         }
         count
     }
@@ -277,7 +296,7 @@ impl<T> WriteChunk<'_, T> {
     fn slot(&self, offset: usize) -> *mut MaybeUninit<T> {
         self.producer
             .shared
-            .slot(self.producer.tail.wrapping_add(offset))
+            .slot(advance(self.producer.tail, offset))
     }
 }
 

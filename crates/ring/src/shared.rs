@@ -5,14 +5,38 @@ use core::mem::MaybeUninit;
 
 use crossbeam_utils::CachePadded;
 
-use crate::primitive::{AtomicBool, AtomicUsize, Ordering, SlotAccess};
+use crate::primitive::{AtomicUsize, Ordering, SlotAccess};
 use crate::wait::{Parker, WaitStrategy};
+
+/// Top bit of an index word: set by a half when it is dropped.
+pub(crate) const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// The bits of an index word that hold the position.
+pub(crate) const POSITION_MASK: usize = !CLOSED;
+
+/// Largest capacity whose fill level `0..=capacity` fits in a masked distance.
+pub(crate) const MAX_CAPACITY: usize = 1 << (usize::BITS - 2);
+
+/// `position + count`, wrapping within [`POSITION_MASK`].
+#[inline(always)]
+pub(crate) fn advance(position: usize, count: usize) -> usize {
+    position.wrapping_add(count) & POSITION_MASK
+}
+
+/// Number of positions from `from` up to `to`, wrapping within [`POSITION_MASK`].
+#[inline(always)]
+pub(crate) fn distance(from: usize, to: usize) -> usize {
+    to.wrapping_sub(from) & POSITION_MASK
+}
 
 /// The ring's shared state.
 ///
-/// Positions (`head`, `tail`) are free-running counters that wrap at `usize::MAX`; a position
-/// `p` lives in slot `p & mask`. The number of items is `tail - head` (wrapping), which is
-/// always in `0..=capacity`.
+/// Positions (`head`, `tail`) are free-running counters that wrap within [`POSITION_MASK`]; a
+/// position `p` lives in slot `p & mask`. The number of items is `distance(head, tail)`, always
+/// in `0..=capacity`. The top bit of each index word is its half's [`CLOSED`] flag, so one load
+/// of the peer's index tells both how far it got and whether it is gone — and, as the flag is
+/// set after the half's last publish on the same atomic, a reader that sees it also sees the
+/// final position.
 ///
 /// Invariants:
 /// - slots at positions `head..tail` are initialised and owned by the consumer;
@@ -21,15 +45,15 @@ use crate::wait::{Parker, WaitStrategy};
 ///   after it has finished with the slots it hands over, and each reads the other's with
 ///   `Acquire` before touching the slots it gains.
 pub(crate) struct Shared<T> {
-    /// Next position the consumer reads. Stored only by the consumer.
+    /// Next position the consumer reads, plus [`CLOSED`] once the consumer is dropped.
+    /// Stored only by the consumer.
     pub(crate) head: CachePadded<AtomicUsize>,
-    /// Next position the producer writes. Stored only by the producer.
+    /// Next position the producer writes, plus [`CLOSED`] once the producer is dropped.
+    /// Stored only by the producer.
     pub(crate) tail: CachePadded<AtomicUsize>,
     /// `capacity - 1`; capacity is a power of two.
     pub(crate) mask: usize,
     pub(crate) wait: WaitStrategy,
-    pub(crate) producer_closed: AtomicBool,
-    pub(crate) consumer_closed: AtomicBool,
     /// Where the producer parks while the ring is full.
     pub(crate) producer_parker: Parker,
     /// Where the consumer parks while the ring is empty.
@@ -54,8 +78,6 @@ impl<T> Shared<T> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             mask: capacity - 1,
             wait,
-            producer_closed: AtomicBool::new(false),
-            consumer_closed: AtomicBool::new(false),
             producer_parker: Parker::new(),
             consumer_parker: Parker::new(),
             access: SlotAccess::new(capacity),
@@ -91,13 +113,13 @@ impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
         // Both halves are gone (this is the last `Arc`), and the `Arc`'s own synchronisation
         // makes their last stores visible here.
-        let mut position = self.head.load(Ordering::Relaxed);
-        let tail = self.tail.load(Ordering::Relaxed);
+        let mut position = self.head.load(Ordering::Relaxed) & POSITION_MASK;
+        let tail = self.tail.load(Ordering::Relaxed) & POSITION_MASK;
         while position != tail {
             // SAFETY: positions `head..tail` hold initialised items that nobody else can reach
             // any more; each is dropped exactly once.
             unsafe { (*self.slot(position)).assume_init_drop() };
-            position = position.wrapping_add(1);
+            position = advance(position, 1);
         }
     }
 }

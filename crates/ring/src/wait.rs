@@ -77,7 +77,9 @@ impl Parker {
     fn lock_thread(&self) -> impl core::ops::DerefMut<Target = Option<thread::Thread>> + '_ {
         // A poisoned lock only means a thread panicked while storing a handle; the handle is
         // still a valid `Option<Thread>`, so carry on with it.
-        self.thread.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.thread
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -11,12 +11,24 @@ enum Op {
     TryPush,
     TryPop,
     /// Reserve up to `max`, write `write` items, then commit or drop the chunk uncommitted.
-    Reserve { max: usize, write: usize, commit: bool },
+    Reserve {
+        max: usize,
+        write: usize,
+        commit: bool,
+    },
     /// Read up to `max` in place, then release `release` of them.
-    Read { max: usize, release: usize },
+    Read {
+        max: usize,
+        release: usize,
+    },
     /// Read up to `max` and move `take` of them out through the by-value iterator.
-    ReadTake { max: usize, take: usize },
-    PushSlice { len: usize },
+    ReadTake {
+        max: usize,
+        take: usize,
+    },
+    PushSlice {
+        len: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {

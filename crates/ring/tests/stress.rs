@@ -106,7 +106,11 @@ fn ten_million_items_in_order() {
 
 #[test]
 fn every_strategy_and_tiny_rings() {
-    for wait in [WaitStrategy::BusySpin, WaitStrategy::Yield, WaitStrategy::Backoff] {
+    for wait in [
+        WaitStrategy::BusySpin,
+        WaitStrategy::Yield,
+        WaitStrategy::Backoff,
+    ] {
         for capacity in [1, 2, 8] {
             run(200_000, capacity, wait);
         }
