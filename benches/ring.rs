@@ -11,7 +11,7 @@
 //! a fast and a slow state lasting seconds, the bench then runs the contenders interleaved in
 //! short rounds (floor, recal, rtrb, ArrayQueue, floor, recal, ...) and prints the median of the
 //! per-round ratios, which is what the README reports. `RECAL_BENCH_ROUNDS` sets the number of
-//! rounds (default 21).
+//! rounds (default 61).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -345,11 +345,6 @@ fn bench_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// One contender in the interleaved rounds: a name and a measurement returning ns per unit.
 struct Contender {
     name: String,
@@ -378,33 +373,46 @@ fn interleave(mut contenders: Vec<Contender>, rounds: usize) -> Vec<Contender> {
     contenders
 }
 
-/// Median over rounds of `a[round] / b[round]`.
-fn paired_ratio(a: &Contender, b: &Contender) -> f64 {
-    let mut ratios: Vec<f64> = a
-        .samples
+/// Quartiles (p25, p50, p75) of `values`.
+fn quartiles(values: &[f64]) -> [f64; 3] {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    [at(0.25), at(0.5), at(0.75)]
+}
+
+/// Per-round ratios `a[round] / b[round]`.
+fn paired_ratios(a: &Contender, b: &Contender) -> Vec<f64> {
+    a.samples
         .iter()
         .zip(&b.samples)
         .map(|(x, y)| x / y)
-        .collect();
-    median(&mut ratios)
+        .collect()
 }
 
-fn print_medians(title: &str, unit: &str, contenders: &[Contender]) {
+fn print_quartiles(title: &str, unit: &str, contenders: &[Contender]) {
     println!("\n{title}");
+    println!(
+        "  {:<34} {:>8} {:>8} {:>8}  ({unit})",
+        "", "p25", "median", "p75"
+    );
     for contender in contenders {
-        let mut samples = contender.samples.clone();
-        println!(
-            "  {:<34} median {:>8.1} {unit}",
-            contender.name,
-            median(&mut samples)
-        );
+        let [p25, p50, p75] = quartiles(&contender.samples);
+        println!("  {:<34} {p25:>8.1} {p50:>8.1} {p75:>8.1}", contender.name);
     }
+}
+
+fn print_ratio(label: &str, ratios: &[f64]) {
+    let [p25, p50, p75] = quartiles(ratios);
+    println!("  {label:<40} median {p50:.2}x  (p25 {p25:.2}x, p75 {p75:.2}x)");
 }
 
 /// The interleaved A B A B ... comparison whose ratios the README reports.
 fn interleaved_report(rounds: usize) {
-    const ROUND_TRIPS: u64 = 200_000;
-    const ITEMS: u64 = 4_000_000;
+    // Short rounds, many of them: neighbours in a round then most likely see the same machine
+    // state (the fast/slow flips last seconds).
+    const ROUND_TRIPS: u64 = 50_000;
+    const ITEMS: u64 = 1_000_000;
     let hop_ns = |elapsed: Duration| elapsed.as_nanos() as f64 / (2 * ROUND_TRIPS) as f64;
     let item_ns = |elapsed: Duration| elapsed.as_nanos() as f64 / ITEMS as f64;
 
@@ -425,20 +433,16 @@ fn interleaved_report(rounds: usize) {
         ],
         rounds,
     );
-    print_medians(
+    print_quartiles(
         &format!(
             "Interleaved one-way hop latency ({rounds} rounds, {ROUND_TRIPS} round trips each)"
         ),
         "ns/hop",
         &latency,
     );
-    let floor = &latency[0];
+    println!("  hop latency / floor, paired per round:");
     for contender in &latency[1..] {
-        println!(
-            "  ratio {:<28} / floor      = {:.2}x",
-            contender.name,
-            paired_ratio(contender, floor)
-        );
+        print_ratio(&contender.name, &paired_ratios(contender, &latency[0]));
     }
 
     let transfer = |batched: bool, measure: fn(u64, bool) -> Option<Duration>| {
@@ -463,29 +467,18 @@ fn interleaved_report(rounds: usize) {
         ],
         rounds,
     );
-    print_medians(
+    print_quartiles(
         &format!("Interleaved throughput ({rounds} rounds, {ITEMS} items each)"),
         "ns/item",
         &throughput,
     );
-    // Throughput ratios are "how many times more items per second": inverse of time ratios.
-    let speedup = |a: usize, b: usize| 1.0 / paired_ratio(&throughput[a], &throughput[b]);
-    println!(
-        "  recal single / rtrb single           = {:.2}x items/s",
-        speedup(0, 1)
-    );
-    println!(
-        "  recal batch64 / recal single         = {:.2}x items/s",
-        speedup(2, 0)
-    );
-    println!(
-        "  recal batch64 / rtrb batch64         = {:.2}x items/s",
-        speedup(2, 3)
-    );
-    println!(
-        "  recal single / ArrayQueue single     = {:.2}x items/s",
-        speedup(0, 4)
-    );
+    // Throughput ratios are "how many times more items per second": time of b over time of a.
+    println!("  throughput ratios (items/s), paired per round:");
+    let speedup = |a: usize, b: usize| paired_ratios(&throughput[b], &throughput[a]);
+    print_ratio("recal single / rtrb single", &speedup(0, 1));
+    print_ratio("recal batch64 / recal single", &speedup(2, 0));
+    print_ratio("recal batch64 / rtrb batch64", &speedup(2, 3));
+    print_ratio("recal single / ArrayQueue single", &speedup(0, 4));
 }
 
 fn main() {
@@ -502,7 +495,7 @@ fn main() {
         let rounds = std::env::var("RECAL_BENCH_ROUNDS")
             .ok()
             .and_then(|value| value.parse().ok())
-            .unwrap_or(21);
+            .unwrap_or(61);
         interleaved_report(rounds);
     }
 }

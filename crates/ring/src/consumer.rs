@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use crate::error::{PopError, TryPopError};
 use crate::primitive::{Arc, Ordering};
-use crate::shared::{CLOSED, POSITION_MASK, Shared, advance, distance};
+use crate::shared::{CLOSED, POSITION_MASK, Shared, SlotMap, advance, distance};
 use crate::wait::{WaitStrategy, Waiter};
 
 /// The reading half of a ring. `Send` but neither `Clone` nor `Sync`: exactly one thread pops
@@ -18,6 +18,8 @@ use crate::wait::{WaitStrategy, Waiter};
 /// ```
 pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
+    /// Copy of the shared slot map, read on every operation.
+    slots: SlotMap<T>,
     /// The consumer's own copy of `shared.head`; it is the only writer, so this is exact.
     head: usize,
     /// The producer's `tail` position as last read. Only ever behind the real one, so it can
@@ -36,6 +38,7 @@ impl<T> Consumer<T> {
         let head = shared.head.load(Ordering::Relaxed);
         let cached_tail = shared.tail.load(Ordering::Relaxed);
         Self {
+            slots: shared.slot_map(),
             shared,
             head,
             cached_tail,
@@ -47,7 +50,7 @@ impl<T> Consumer<T> {
 
     /// Number of items the ring holds when full.
     pub fn capacity(&self) -> usize {
-        self.shared.capacity()
+        self.slots.capacity()
     }
 
     /// Number of items ready to read right now (re-reads the producer's position).
@@ -98,11 +101,11 @@ impl<T> Consumer<T> {
                 TryPopError::Empty
             });
         }
-        self.shared.access.read(self.head & self.shared.mask, 1);
+        self.shared.access.read(self.slots.index(self.head), 1);
         // SAFETY: position `head` is below the published tail, so its slot holds an
         // initialised item that the consumer owns; reading it moves the item out, and the slot
         // is handed back to the producer as uninitialised right after.
-        let item = unsafe { (*self.shared.slot(self.head)).assume_init_read() };
+        let item = unsafe { (*self.slots.slot(self.head)).assume_init_read() };
         self.release_positions(1);
         Ok(item)
     }
@@ -141,10 +144,10 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn read(&mut self, max: usize) -> ReadChunk<'_, T> {
-        let wanted = max.min(self.shared.contiguous_from(self.head));
+        let wanted = max.min(self.slots.contiguous_from(self.head));
         let len = wanted.min(self.available_at_least(wanted));
         if len > 0 {
-            self.shared.access.read(self.head & self.shared.mask, len);
+            self.shared.access.read(self.slots.index(self.head), len);
         }
         ReadChunk {
             consumer: self,
@@ -206,7 +209,7 @@ impl<'a, T> ReadChunk<'a, T> {
     /// The borrowed items, oldest first.
     #[inline]
     pub fn as_slice(&self) -> &[T] {
-        let start = self.consumer.shared.slot(self.consumer.head);
+        let start = self.consumer.slots.slot(self.consumer.head);
         // SAFETY: the `len` slots from `start` are initialised (below the tail the consumer
         // read), contiguous (`read` never crosses the buffer's end) and owned by the consumer,
         // which this chunk borrows mutably; `MaybeUninit<T>` has `T`'s layout.
@@ -223,7 +226,7 @@ impl<'a, T> ReadChunk<'a, T> {
                 let position = advance(self.consumer.head, offset);
                 // SAFETY: the item at `position` is initialised and owned by the consumer, and
                 // is dropped exactly once, before its slot is released below.
-                unsafe { (*self.consumer.shared.slot(position)).assume_init_drop() };
+                unsafe { (*self.consumer.slots.slot(position)).assume_init_drop() };
             }
         }
         if count > 0 {
@@ -275,7 +278,7 @@ impl<T> Iterator for ReadChunkIntoIter<'_, T> {
         let position = advance(self.consumer.head, self.taken);
         // SAFETY: `taken < len`, so the item at `position` is initialised, owned by the
         // consumer and not yet moved out; `taken` advances so it is never read twice.
-        let item = unsafe { (*self.consumer.shared.slot(position)).assume_init_read() };
+        let item = unsafe { (*self.consumer.slots.slot(position)).assume_init_read() };
         self.taken += 1;
         Some(item)
     }

@@ -6,7 +6,7 @@ use core::mem::MaybeUninit;
 
 use crate::error::{PushError, TryPushError};
 use crate::primitive::{Arc, Ordering};
-use crate::shared::{CLOSED, POSITION_MASK, Shared, advance, distance};
+use crate::shared::{CLOSED, POSITION_MASK, Shared, SlotMap, advance, distance};
 use crate::wait::{WaitStrategy, Waiter};
 
 /// The writing half of a ring. `Send` but neither `Clone` nor `Sync`: exactly one thread
@@ -31,6 +31,8 @@ use crate::wait::{WaitStrategy, Waiter};
 /// ```
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
+    /// Copy of the shared slot map, read on every operation.
+    slots: SlotMap<T>,
     /// The producer's own copy of `shared.tail`; it is the only writer, so this is exact.
     tail: usize,
     /// The consumer's `head` position as last read. Only ever behind the real one, so it can
@@ -49,6 +51,7 @@ impl<T> Producer<T> {
         let tail = shared.tail.load(Ordering::Relaxed);
         let cached_head = shared.head.load(Ordering::Relaxed);
         Self {
+            slots: shared.slot_map(),
             shared,
             tail,
             cached_head,
@@ -60,7 +63,7 @@ impl<T> Producer<T> {
 
     /// Number of items the ring holds when full.
     pub fn capacity(&self) -> usize {
-        self.shared.capacity()
+        self.slots.capacity()
     }
 
     /// Number of free slots right now (re-reads the consumer's position).
@@ -107,10 +110,10 @@ impl<T> Producer<T> {
                 TryPushError::Full(item)
             });
         }
-        self.shared.access.write(self.tail & self.shared.mask, 1);
+        self.shared.access.write(self.slots.index(self.tail), 1);
         // SAFETY: there is a free slot at `tail`, which the producer owns (type invariants of
         // `Shared`); writing it does not drop the uninitialised old contents.
-        unsafe { (*self.shared.slot(self.tail)).write(item) };
+        unsafe { (*self.slots.slot(self.tail)).write(item) };
         self.publish(advance(self.tail, 1));
         Ok(())
     }
@@ -126,10 +129,10 @@ impl<T> Producer<T> {
                 Err(TryPushError::Full(back)) => item = back,
             }
             let shared = &*self.shared;
-            let tail = self.tail;
+            let (tail, capacity) = (self.tail, self.capacity());
             waiter.idle(&shared.producer_parker, || {
                 let head = shared.head.load(Ordering::Acquire);
-                head & CLOSED == 0 && distance(head, tail) == shared.capacity()
+                head & CLOSED == 0 && distance(head, tail) == capacity
             });
         }
     }
@@ -149,7 +152,7 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn reserve(&mut self, max: usize) -> WriteChunk<'_, T> {
-        let wanted = max.min(self.shared.contiguous_from(self.tail));
+        let wanted = max.min(self.slots.contiguous_from(self.tail));
         let len = wanted.min(self.free_at_least(wanted));
         WriteChunk {
             producer: self,
@@ -286,7 +289,7 @@ impl<T> WriteChunk<'_, T> {
             producer
                 .shared
                 .access
-                .write(producer.tail & producer.shared.mask, count);
+                .write(producer.slots.index(producer.tail), count);
             producer.publish(advance(producer.tail, count));
         }
         count
@@ -295,7 +298,7 @@ impl<T> WriteChunk<'_, T> {
     #[inline(always)]
     fn slot(&self, offset: usize) -> *mut MaybeUninit<T> {
         self.producer
-            .shared
+            .slots
             .slot(advance(self.producer.tail, offset))
     }
 }

@@ -1,6 +1,5 @@
 //! The state both halves of a ring point to.
 
-use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 
 use crossbeam_utils::CachePadded;
@@ -51,15 +50,14 @@ pub(crate) struct Shared<T> {
     /// Next position the producer writes, plus [`CLOSED`] once the producer is dropped.
     /// Stored only by the producer.
     pub(crate) tail: CachePadded<AtomicUsize>,
-    /// `capacity - 1`; capacity is a power of two.
-    pub(crate) mask: usize,
     pub(crate) wait: WaitStrategy,
     /// Where the producer parks while the ring is full.
     pub(crate) producer_parker: Parker,
     /// Where the consumer parks while the ring is empty.
     pub(crate) consumer_parker: Parker,
     pub(crate) access: SlotAccess,
-    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
+    /// The buffer (owned: allocated in `new`, freed in `drop`) and its mask.
+    map: SlotMap<T>,
 }
 
 // SAFETY: the slots are the only state not behind atomics or a mutex. The head/tail protocol
@@ -73,39 +71,80 @@ unsafe impl<T: Send> Sync for Shared<T> {}
 impl<T> Shared<T> {
     pub(crate) fn new(capacity: usize, wait: WaitStrategy) -> Self {
         debug_assert!(capacity.is_power_of_two());
+        // Released from its `Box` so that both halves may write through the raw address
+        // (under the head/tail protocol) without aliasing a `Box`; `drop` rebuilds the `Box`.
+        let base = Box::into_raw(Box::<[T]>::new_uninit_slice(capacity)).cast::<MaybeUninit<T>>();
+        let map = SlotMap {
+            base,
+            mask: capacity - 1,
+        };
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
-            mask: capacity - 1,
             wait,
             producer_parker: Parker::new(),
             consumer_parker: Parker::new(),
             access: SlotAccess::new(capacity),
-            slots: (0..capacity)
-                .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
-                .collect(),
+            map,
         }
     }
 
+    /// The slot map both halves copy for their hot paths.
+    pub(crate) fn slot_map(&self) -> SlotMap<T> {
+        self.map
+    }
+}
+
+/// Where the slots are and how positions map to them. Each half keeps a copy, so the hot path
+/// reads the buffer address and mask from the half's own memory instead of through the `Arc`
+/// (after an `Acquire` load the compiler may not reuse them from before it).
+pub(crate) struct SlotMap<T> {
+    /// First slot of the buffer owned by `Shared`.
+    base: *mut MaybeUninit<T>,
+    /// `capacity - 1`; capacity is a power of two.
+    mask: usize,
+}
+
+impl<T> Clone for SlotMap<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SlotMap<T> {}
+
+// SAFETY: a `SlotMap` is an address and a mask. It is only held by `Shared` and by the two
+// halves, each of which also holds the `Arc<Shared>` that owns the buffer, so the address stays
+// valid wherever the map travels; which thread may touch which slot is governed by the
+// head/tail protocol of `Shared`, exactly as for the buffer itself, so `T: Send` suffices.
+unsafe impl<T: Send> Send for SlotMap<T> {}
+// SAFETY: as for `Send`: sharing the address gives no access by itself.
+unsafe impl<T: Send> Sync for SlotMap<T> {}
+
+impl<T> SlotMap<T> {
     #[inline(always)]
     pub(crate) fn capacity(&self) -> usize {
         self.mask + 1
+    }
+
+    /// The buffer index of `position`.
+    #[inline(always)]
+    pub(crate) fn index(&self, position: usize) -> usize {
+        position & self.mask
     }
 
     /// Pointer to the slot of `position`. Contiguous slots may be addressed from it with
     /// `add`, up to the end of the buffer.
     #[inline(always)]
     pub(crate) fn slot(&self, position: usize) -> *mut MaybeUninit<T> {
-        let index = position & self.mask;
-        // SAFETY: `index <= mask < slots.len()`, so the offset stays inside the allocation.
-        let cell = unsafe { self.slots.as_ptr().add(index) };
-        UnsafeCell::raw_get(cell)
+        // SAFETY: `index <= mask < capacity`, so the offset stays inside the buffer.
+        unsafe { self.base.add(self.index(position)) }
     }
 
     /// Number of contiguous slots from `position` to the end of the buffer.
     #[inline(always)]
     pub(crate) fn contiguous_from(&self, position: usize) -> usize {
-        self.capacity() - (position & self.mask)
+        self.capacity() - self.index(position)
     }
 }
 
@@ -118,8 +157,12 @@ impl<T> Drop for Shared<T> {
         while position != tail {
             // SAFETY: positions `head..tail` hold initialised items that nobody else can reach
             // any more; each is dropped exactly once.
-            unsafe { (*self.slot(position)).assume_init_drop() };
+            unsafe { (*self.map.slot(position)).assume_init_drop() };
             position = advance(position, 1);
         }
+        let buffer = core::ptr::slice_from_raw_parts_mut(self.map.base, self.map.capacity());
+        // SAFETY: `buffer` is exactly the allocation `new` released from its `Box`, freed only
+        // here, once; its remaining slots are uninitialised, so freeing drops no `T`.
+        drop(unsafe { Box::from_raw(buffer) });
     }
 }
