@@ -98,7 +98,9 @@ fn consume(mut consumer: Consumer<u64>, seed: u64) -> u64 {
 }
 
 fn run(total: u64, capacity: usize, wait: WaitStrategy) {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let (producer, consumer) = ring::<u64>(capacity, wait).unwrap();
     let writer = std::thread::spawn(move || produce(producer, total, 0x9E37_79B9_7F4A_7C15));
     let received = consume(consumer, 0xD1B5_4A32_D192_ED03);
@@ -126,7 +128,9 @@ fn every_strategy_and_tiny_rings() {
 
 #[test]
 fn heap_items_cross_threads_intact() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let (mut producer, mut consumer) = ring::<String>(16, WaitStrategy::Backoff).unwrap();
     let writer = std::thread::spawn(move || {
         for i in 0..100_000u32 {

@@ -4,6 +4,7 @@
 //! pipeline lands that job is the ring latency demo; the command stays the same when the demo
 //! market replaces it.
 
+mod journal_cmd;
 mod ring_demo;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,9 @@ struct Cli {
 enum Command {
     /// Run the main job (today: the ring latency demo). The default when no command is given.
     Run(ring_demo::RunArgs),
+    /// Inspect journals: list segments, dump or tail records, verify integrity.
+    #[command(subcommand)]
+    Journal(journal_cmd::JournalCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,5 +31,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         None => ring_demo::run(&ring_demo::RunArgs::default()),
         Some(Command::Run(args)) => ring_demo::run(&args),
+        Some(Command::Journal(command)) => journal_cmd::run(command),
     }
 }
