@@ -26,14 +26,17 @@ use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufWriter, Seek, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use recal_journal::{
     FrameDescriptor, Schema, StartAt, Tailer, Writer, WriterOptions, encode_header,
 };
+use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 use tempfile::TempDir;
+
+mod support;
 
 const PAYLOAD_SIZES: [usize; 2] = [64, 256];
 /// Sustained sinks start over (fresh journal, truncated file) after this many bytes, which
@@ -241,18 +244,6 @@ fn bench_append(c: &mut Criterion) {
     group.finish();
 }
 
-/// The machine's cores, read once (the list shrinks to one after the first pin).
-fn cores() -> &'static [core_affinity::CoreId] {
-    static CORES: OnceLock<Vec<core_affinity::CoreId>> = OnceLock::new();
-    CORES.get_or_init(|| core_affinity::get_core_ids().unwrap_or_default())
-}
-
-fn pin(index: usize) {
-    if let Some(core) = cores().get(index) {
-        core_affinity::set_for_current(*core);
-    }
-}
-
 /// Writer-to-tailer latency: this thread (pinned to core 0) appends `records` 64-byte records
 /// to `sink`, each carrying the time it was appended; a tailer thread pinned to core 1
 /// busy-polls, and acknowledges each record before the next is appended, so every record is
@@ -318,30 +309,8 @@ fn bench_tail_latency(c: &mut Criterion) {
     group.finish();
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-/// Bytes per second of each peer in `rounds` interleaved rounds, the order rotating each round.
-fn interleave(rounds: usize, peers: &mut [&mut dyn FnMut() -> f64]) -> Vec<Vec<f64>> {
-    let mut rates = vec![Vec::with_capacity(rounds); peers.len()];
-    for round in 0..rounds {
-        for k in 0..peers.len() {
-            let i = (round + k) % peers.len();
-            rates[i].push(peers[i]());
-        }
-    }
-    rates
-}
-
-/// Median over rounds of `a[round] / b[round]`.
-fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(&mut a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
 }
 
 fn gbps(bytes: usize, elapsed: Duration) -> f64 {
@@ -370,7 +339,7 @@ fn warm_round(len: usize) -> Vec<Vec<f64>> {
         memcpy_sink.append(records);
         gbps(WARM_BYTES, start.elapsed())
     };
-    interleave(rounds(), &mut [&mut journal, &mut bufwriter, &mut memcpy])
+    interleave(rounds(15), &mut [&mut journal, &mut bufwriter, &mut memcpy])
 }
 
 fn sustained_round(len: usize) -> Vec<Vec<f64>> {
@@ -388,7 +357,7 @@ fn sustained_round(len: usize) -> Vec<Vec<f64>> {
         sink.flush();
         gbps(SUSTAINED_BYTES, start.elapsed())
     };
-    interleave(rounds().div_ceil(3), &mut [&mut journal, &mut bufwriter])
+    interleave(rounds(15).div_ceil(3), &mut [&mut journal, &mut bufwriter])
 }
 
 /// Per-append latency in the warm regime: each append timed alone, minus the timer's own cost.
@@ -414,13 +383,6 @@ fn append_latencies(len: usize) -> Vec<u64> {
     latencies
 }
 
-fn rounds() -> usize {
-    std::env::var("RECAL_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(15)
-}
-
 fn interleaved_report() {
     for len in PAYLOAD_SIZES {
         let frame = frame_len(len);
@@ -428,28 +390,18 @@ fn interleaved_report() {
         let warm = warm_round(len);
         let names = ["journal", "bufwriter", "memcpy"];
         for (name, rates) in names.iter().zip(&warm) {
-            println!(
-                "  warm      {name:<10} median {:>6.2} GB/s",
-                median(&mut rates.clone())
-            );
+            print_quartiles(&format!("warm {name}"), rates, "GB/s");
         }
-        println!(
-            "  warm      journal / bufwriter = {:.2}x   journal / memcpy = {:.2}x   (median of {} paired rounds)",
-            paired_ratio(&warm[0], &warm[1]),
-            paired_ratio(&warm[0], &warm[2]),
-            warm[0].len()
-        );
+        print_ratio("warm journal / bufwriter", &warm[0], &warm[1]);
+        print_ratio("warm journal / memcpy", &warm[0], &warm[2]);
         let sustained = sustained_round(len);
         for (name, rates) in names.iter().zip(&sustained) {
-            println!(
-                "  sustained {name:<10} median {:>6.2} GB/s",
-                median(&mut rates.clone())
-            );
+            print_quartiles(&format!("sustained {name}"), rates, "GB/s");
         }
-        println!(
-            "  sustained journal / bufwriter = {:.2}x   (median of {} paired rounds)",
-            paired_ratio(&sustained[0], &sustained[1]),
-            sustained[0].len()
+        print_ratio(
+            "sustained journal / bufwriter",
+            &sustained[0],
+            &sustained[1],
         );
         let latencies = append_latencies(len);
         println!(
@@ -476,8 +428,7 @@ fn main() {
     bench_append(&mut criterion);
     bench_tail_latency(&mut criterion);
     criterion.final_summary();
-    // `cargo test --benches` runs each bench once as a smoke test; skip the long report there.
-    if std::env::args().any(|arg| arg == "--bench") {
+    if is_bench_run() {
         interleaved_report();
     }
 }

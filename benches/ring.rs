@@ -8,37 +8,25 @@
 //!   (where the ring has a batch API) batches of 64.
 //!
 //! Criterion reports absolute figures. Because this machine's cross-core latency flips between
-//! a fast and a slow state lasting seconds, the bench then runs the contenders interleaved in
-//! short rounds (floor, recal, rtrb, ArrayQueue, floor, recal, ...) and prints the median of the
-//! per-round ratios, which is what the README reports. `RECAL_BENCH_ROUNDS` sets the number of
-//! rounds (default 61).
+//! states lasting seconds, the bench then runs the contenders interleaved in short rounds (see
+//! `support`) and prints the quartiles of the per-round ratios, which is what the README
+//! reports. `RECAL_BENCH_ROUNDS` sets the number of rounds (default 61).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
 use recal_ring::WaitStrategy;
+use support::{cores, interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
-const CAPACITY: usize = 4096;
+mod support;
+
+const CAPACITY: usize = 1024;
 const BATCH: usize = 64;
-
-/// The machine's cores, read once: `get_core_ids` lists only the cores the *calling thread*
-/// may run on, so after the first pin it would shrink to one.
-fn cores() -> &'static [core_affinity::CoreId] {
-    static CORES: OnceLock<Vec<core_affinity::CoreId>> = OnceLock::new();
-    CORES.get_or_init(|| core_affinity::get_core_ids().unwrap_or_default())
-}
-
-/// Pins the calling thread to the `index`-th core, if the machine has it.
-fn pin(index: usize) {
-    if let Some(core) = cores().get(index) {
-        core_affinity::set_for_current(*core);
-    }
-}
 
 /// Runs `remote` on a thread pinned to core 1 and `local` on this thread pinned to core 0,
 /// starting both at a barrier; returns the time `local` took.
@@ -345,140 +333,78 @@ fn bench_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-/// One contender in the interleaved rounds: a name and a measurement returning ns per unit.
-struct Contender {
-    name: String,
-    measure: Box<dyn Fn() -> f64>,
-    samples: Vec<f64>,
-}
-
-impl Contender {
-    fn new(name: impl Into<String>, measure: impl Fn() -> f64 + 'static) -> Self {
-        Self {
-            name: name.into(),
-            measure: Box::new(measure),
-            samples: Vec::new(),
-        }
-    }
-}
-
-/// Runs every contender once per round, in order, for `rounds` rounds; returns the samples.
-fn interleave(mut contenders: Vec<Contender>, rounds: usize) -> Vec<Contender> {
-    for _ in 0..rounds {
-        for contender in &mut contenders {
-            let sample = (contender.measure)();
-            contender.samples.push(sample);
-        }
-    }
-    contenders
-}
-
-/// Quartiles (p25, p50, p75) of `values`.
-fn quartiles(values: &[f64]) -> [f64; 3] {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-    [at(0.25), at(0.5), at(0.75)]
-}
-
-/// Per-round ratios `a[round] / b[round]`.
-fn paired_ratios(a: &Contender, b: &Contender) -> Vec<f64> {
-    a.samples
-        .iter()
-        .zip(&b.samples)
-        .map(|(x, y)| x / y)
-        .collect()
-}
-
-fn print_quartiles(title: &str, unit: &str, contenders: &[Contender]) {
-    println!("\n{title}");
-    println!(
-        "  {:<34} {:>8} {:>8} {:>8}  ({unit})",
-        "", "p25", "median", "p75"
-    );
-    for contender in contenders {
-        let [p25, p50, p75] = quartiles(&contender.samples);
-        println!("  {:<34} {p25:>8.1} {p50:>8.1} {p75:>8.1}", contender.name);
-    }
-}
-
-fn print_ratio(label: &str, ratios: &[f64]) {
-    let [p25, p50, p75] = quartiles(ratios);
-    println!("  {label:<40} median {p50:.2}x  (p25 {p25:.2}x, p75 {p75:.2}x)");
-}
-
-/// The interleaved A B A B ... comparison whose ratios the README reports.
+/// The interleaved comparison whose ratios the README reports.
 fn interleaved_report(rounds: usize) {
-    // Short rounds, many of them: neighbours in a round then most likely see the same machine
-    // state (the fast/slow flips last seconds).
+    // Short rounds, many of them, so that neighbours in a round see the same machine state.
     const ROUND_TRIPS: u64 = 50_000;
     const ITEMS: u64 = 1_000_000;
     let hop_ns = |elapsed: Duration| elapsed.as_nanos() as f64 / (2 * ROUND_TRIPS) as f64;
-    let item_ns = |elapsed: Duration| elapsed.as_nanos() as f64 / ITEMS as f64;
+    let items_per_us = |elapsed: Option<Duration>| {
+        ITEMS as f64 / elapsed.expect("batch API present").as_secs_f64() / 1e6
+    };
 
     let latency = interleave(
-        vec![
-            Contender::new("floor (AtomicU64 ping-pong)", move || {
-                hop_ns(floor_round_trips(ROUND_TRIPS))
-            }),
-            Contender::new(Recal::NAME, move || {
-                hop_ns(queue_round_trips::<Recal>(ROUND_TRIPS))
-            }),
-            Contender::new(Rtrb::NAME, move || {
-                hop_ns(queue_round_trips::<Rtrb>(ROUND_TRIPS))
-            }),
-            Contender::new(CrossbeamArrayQueue::NAME, move || {
-                hop_ns(queue_round_trips::<CrossbeamArrayQueue>(ROUND_TRIPS))
-            }),
-        ],
         rounds,
+        &mut [
+            &mut || hop_ns(floor_round_trips(ROUND_TRIPS)),
+            &mut || hop_ns(queue_round_trips::<Recal>(ROUND_TRIPS)),
+            &mut || hop_ns(queue_round_trips::<Rtrb>(ROUND_TRIPS)),
+            &mut || hop_ns(queue_round_trips::<CrossbeamArrayQueue>(ROUND_TRIPS)),
+        ],
     );
-    print_quartiles(
-        &format!(
-            "Interleaved one-way hop latency ({rounds} rounds, {ROUND_TRIPS} round trips each)"
-        ),
-        "ns/hop",
-        &latency,
-    );
+    println!("\nOne-way hop latency, {rounds} interleaved rounds of {ROUND_TRIPS} round trips");
+    let names = [
+        "floor (AtomicU64 ping-pong)",
+        Recal::NAME,
+        Rtrb::NAME,
+        CrossbeamArrayQueue::NAME,
+    ];
+    for (name, samples) in names.iter().zip(&latency) {
+        print_quartiles(name, samples, "ns/hop");
+    }
     println!("  hop latency / floor, paired per round:");
-    for contender in &latency[1..] {
-        print_ratio(&contender.name, &paired_ratios(contender, &latency[0]));
+    for (name, samples) in names.iter().zip(&latency).skip(1) {
+        print_ratio(name, samples, &latency[0]);
     }
 
-    let transfer = |batched: bool, measure: fn(u64, bool) -> Option<Duration>| {
-        move || item_ns(measure(ITEMS, batched).expect("batch API present"))
-    };
     let throughput = interleave(
-        vec![
-            Contender::new(
-                "recal-ring single",
-                transfer(false, queue_transfer::<Recal>),
-            ),
-            Contender::new("rtrb single", transfer(false, queue_transfer::<Rtrb>)),
-            Contender::new(
-                "recal-ring batch64",
-                transfer(true, queue_transfer::<Recal>),
-            ),
-            Contender::new("rtrb batch64", transfer(true, queue_transfer::<Rtrb>)),
-            Contender::new(
-                "crossbeam ArrayQueue single",
-                transfer(false, queue_transfer::<CrossbeamArrayQueue>),
-            ),
-        ],
         rounds,
+        &mut [
+            &mut || items_per_us(queue_transfer::<Recal>(ITEMS, false)),
+            &mut || items_per_us(queue_transfer::<Rtrb>(ITEMS, false)),
+            &mut || items_per_us(queue_transfer::<Recal>(ITEMS, true)),
+            &mut || items_per_us(queue_transfer::<Rtrb>(ITEMS, true)),
+            &mut || items_per_us(queue_transfer::<CrossbeamArrayQueue>(ITEMS, false)),
+        ],
     );
-    print_quartiles(
-        &format!("Interleaved throughput ({rounds} rounds, {ITEMS} items each)"),
-        "ns/item",
-        &throughput,
+    println!("\nThroughput, {rounds} interleaved rounds of {ITEMS} items");
+    let names = [
+        "recal-ring single",
+        "rtrb single",
+        "recal-ring batch64",
+        "rtrb batch64",
+        "crossbeam ArrayQueue single",
+    ];
+    for (name, samples) in names.iter().zip(&throughput) {
+        print_quartiles(name, samples, "M items/s");
+    }
+    println!("  throughput ratios, paired per round:");
+    print_ratio("recal single / rtrb single", &throughput[0], &throughput[1]);
+    print_ratio(
+        "recal batch64 / recal single",
+        &throughput[2],
+        &throughput[0],
     );
-    // Throughput ratios are "how many times more items per second": time of b over time of a.
-    println!("  throughput ratios (items/s), paired per round:");
-    let speedup = |a: usize, b: usize| paired_ratios(&throughput[b], &throughput[a]);
-    print_ratio("recal single / rtrb single", &speedup(0, 1));
-    print_ratio("recal batch64 / recal single", &speedup(2, 0));
-    print_ratio("recal batch64 / rtrb batch64", &speedup(2, 3));
-    print_ratio("recal single / ArrayQueue single", &speedup(0, 4));
+    print_ratio(
+        "recal batch64 / rtrb batch64",
+        &throughput[2],
+        &throughput[3],
+    );
+    print_ratio(
+        "recal single / ArrayQueue single",
+        &throughput[0],
+        &throughput[4],
+    );
 }
 
 fn main() {
@@ -491,11 +417,7 @@ fn main() {
     bench_throughput(&mut criterion);
     criterion.final_summary();
     // `cargo test --benches` runs each bench once as a smoke test; skip the long report there.
-    if std::env::args().any(|arg| arg == "--bench") {
-        let rounds = std::env::var("RECAL_BENCH_ROUNDS")
-            .ok()
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(61);
-        interleaved_report(rounds);
+    if is_bench_run() {
+        interleaved_report(rounds(61));
     }
 }
