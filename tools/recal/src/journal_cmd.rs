@@ -78,12 +78,35 @@ pub fn run(cmd: JournalCommand) -> Result<()> {
 fn execute(cmd: JournalCommand, out: &mut impl Write) -> Result<()> {
     match cmd {
         JournalCommand::Ls { dir, json } => ls(&dir, json, out),
-        JournalCommand::Dump { dir, from_seq, from_ts, json, limit, salvage } => {
-            dump(&dir, Start { from_seq, from_ts }, json, limit.unwrap_or(u64::MAX), salvage, out)
-        }
-        JournalCommand::Tail { dir, from_seq, json, timeout_ms, count } => {
-            tail(&dir, from_seq, json, timeout_ms.map(Duration::from_millis), count.unwrap_or(u64::MAX), out)
-        }
+        JournalCommand::Dump {
+            dir,
+            from_seq,
+            from_ts,
+            json,
+            limit,
+            salvage,
+        } => dump(
+            &dir,
+            Start { from_seq, from_ts },
+            json,
+            limit.unwrap_or(u64::MAX),
+            salvage,
+            out,
+        ),
+        JournalCommand::Tail {
+            dir,
+            from_seq,
+            json,
+            timeout_ms,
+            count,
+        } => tail(
+            &dir,
+            from_seq,
+            json,
+            timeout_ms.map(Duration::from_millis),
+            count.unwrap_or(u64::MAX),
+            out,
+        ),
         JournalCommand::Verify { dir, json } => verify(&dir, json, out),
     }
 }
@@ -103,10 +126,19 @@ fn ls(dir: &Path, json: bool, out: &mut impl Write) -> Result<()> {
         });
         writeln!(out, "{line}")?;
     } else {
-        writeln!(out, "journal {}: schema {}, segments of {} bytes", dir.display(), meta.schema, meta.segment_size)?;
+        writeln!(
+            out,
+            "journal {}: schema {}, segments of {} bytes",
+            dir.display(),
+            meta.schema,
+            meta.segment_size
+        )?;
     }
     for segment in reader.segments() {
-        let name = segment.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = segment
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         if json {
             let line = json!({
                 "segment": name,
@@ -117,8 +149,15 @@ fn ls(dir: &Path, json: bool, out: &mut impl Write) -> Result<()> {
             });
             writeln!(out, "{line}")?;
         } else {
-            let state = segment.next_seq.map_or_else(|| "open".to_string(), |next| format!("finished, next {next}"));
-            writeln!(out, "{name}  first_seq {}  created_ns {}  {state}", segment.first_seq, segment.created_ns)?;
+            let state = segment.next_seq.map_or_else(
+                || "open".to_string(),
+                |next| format!("finished, next {next}"),
+            );
+            writeln!(
+                out,
+                "{name}  first_seq {}  created_ns {}  {state}",
+                segment.first_seq, segment.created_ns
+            )?;
         }
     }
     Ok(())
@@ -130,7 +169,14 @@ struct Start {
     from_ts: Option<u64>,
 }
 
-fn dump(dir: &Path, start: Start, json: bool, limit: u64, salvage: bool, out: &mut impl Write) -> Result<()> {
+fn dump(
+    dir: &Path,
+    start: Start,
+    json: bool,
+    limit: u64,
+    salvage: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     let reader = open(dir)?;
     let records = match (start.from_seq, start.from_ts) {
         (Some(seq), _) => reader.iter_from_seq(seq)?,
@@ -153,7 +199,8 @@ fn dump(dir: &Path, start: Start, json: bool, limit: u64, salvage: bool, out: &m
         }
     } else {
         for record in records.take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-            let record = record.context("dump stopped at a damaged record (--salvage reads past it)")?;
+            let record =
+                record.context("dump stopped at a damaged record (--salvage reads past it)")?;
             print_record(&record, json, out)?;
         }
     }
@@ -169,8 +216,8 @@ fn tail(
     out: &mut impl Write,
 ) -> Result<()> {
     let start = from_seq.map_or(StartAt::End, StartAt::Seq);
-    let mut tailer =
-        Tailer::open(dir, start).with_context(|| format!("cannot follow journal {}", dir.display()))?;
+    let mut tailer = Tailer::open(dir, start)
+        .with_context(|| format!("cannot follow journal {}", dir.display()))?;
     let deadline = timeout.map(|t| Instant::now() + t);
     let mut printed = 0;
     while printed < count {
@@ -195,10 +242,16 @@ fn verify(dir: &Path, json: bool, out: &mut impl Write) -> Result<()> {
     match (&result, json) {
         (Ok(summary), true) => writeln!(out, "{}", summary_json(dir, summary))?,
         (Ok(summary), false) => writeln!(out, "{}", summary_text(dir, summary))?,
-        (Err(e), true) => writeln!(out, "{}", json!({ "journal": dir, "ok": false, "error": format!("{e:#}") }))?,
+        (Err(e), true) => writeln!(
+            out,
+            "{}",
+            json!({ "journal": dir, "ok": false, "error": format!("{e:#}") })
+        )?,
         (Err(_), false) => {}
     }
-    result.map(drop).with_context(|| format!("journal {} failed verification", dir.display()))
+    result
+        .map(drop)
+        .with_context(|| format!("journal {} failed verification", dir.display()))
 }
 
 fn summary_json(dir: &Path, s: &VerifySummary) -> serde_json::Value {
@@ -244,7 +297,11 @@ fn print_record(record: &Record<'_>, json: bool, out: &mut impl Write) -> std::i
     } else {
         let shown = &record.payload[..record.payload.len().min(HUMAN_PAYLOAD_BYTES)];
         let more = record.payload.len() - shown.len();
-        let ellipsis = if more > 0 { format!(" (+{more} bytes)") } else { String::new() };
+        let ellipsis = if more > 0 {
+            format!(" (+{more} bytes)")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "seq={} ts={} type={} len={} payload={}{ellipsis}",
@@ -299,10 +356,15 @@ mod tests {
 
     impl Scratch {
         fn with_records(name: &str, count: u64) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("recal-journal-cmd-{}-{name}", std::process::id()));
+            let dir = std::env::temp_dir()
+                .join(format!("recal-journal-cmd-{}-{name}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            let options = WriterOptions { segment_size: 4096, ..WriterOptions::default() };
-            let mut writer = Writer::open(&dir, &Schema::new(3, "recal.cmd-test", 2), options).unwrap();
+            let options = WriterOptions {
+                segment_size: 4096,
+                ..WriterOptions::default()
+            };
+            let mut writer =
+                Writer::open(&dir, &Schema::new(3, "recal.cmd-test", 2), options).unwrap();
             for seq in 0..count {
                 writer.append(9, seq * 100, &[seq as u8, 0xab]).unwrap();
             }
@@ -331,19 +393,39 @@ mod tests {
     #[test]
     fn dump_prints_json_lines_from_a_sequence() {
         let j = Scratch::with_records("dump", 10);
-        let cmd = JournalCommand::Dump { dir: j.0.clone(), from_seq: Some(7), from_ts: None, json: true, limit: Some(2), salvage: false };
+        let cmd = JournalCommand::Dump {
+            dir: j.0.clone(),
+            from_seq: Some(7),
+            from_ts: None,
+            json: true,
+            limit: Some(2),
+            salvage: false,
+        };
         let (result, text) = output(cmd);
         result.unwrap();
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0], json!({"seq": 7, "timestamp_ns": 700, "record_type": 9, "len": 2, "payload": "07ab"}));
+        assert_eq!(
+            lines[0],
+            json!({"seq": 7, "timestamp_ns": 700, "record_type": 9, "len": 2, "payload": "07ab"})
+        );
         assert_eq!(lines[1]["seq"], 8);
     }
 
     #[test]
     fn dump_from_a_timestamp_in_human_form() {
         let j = Scratch::with_records("dump-ts", 10);
-        let cmd = JournalCommand::Dump { dir: j.0.clone(), from_seq: None, from_ts: Some(650), json: false, limit: Some(1), salvage: false };
+        let cmd = JournalCommand::Dump {
+            dir: j.0.clone(),
+            from_seq: None,
+            from_ts: Some(650),
+            json: false,
+            limit: Some(1),
+            salvage: false,
+        };
         let (result, text) = output(cmd);
         result.unwrap();
         assert_eq!(text, "seq=7 ts=700 type=9 len=2 payload=07ab\n");
@@ -352,10 +434,16 @@ mod tests {
     #[test]
     fn verify_fails_on_corruption_and_salvage_reports_the_skip() {
         let j = Scratch::with_records("verify", 10);
-        let (result, text) = output(JournalCommand::Verify { dir: j.0.clone(), json: true });
+        let (result, text) = output(JournalCommand::Verify {
+            dir: j.0.clone(),
+            json: true,
+        });
         result.unwrap();
         let summary: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
-        assert_eq!((summary["ok"].clone(), summary["records"].clone()), (json!(true), json!(10)));
+        assert_eq!(
+            (summary["ok"].clone(), summary["records"].clone()),
+            (json!(true), json!(10))
+        );
 
         // Flip a payload byte of record 3: frames are 40 bytes (32-byte header, 2-byte payload).
         let segment = j.0.join("00000000000000000000.seg");
@@ -364,37 +452,77 @@ mod tests {
         bytes[frame + FrameDescriptor::HEADER_LEN] ^= 1;
         std::fs::write(&segment, bytes).unwrap();
 
-        let (result, text) = output(JournalCommand::Verify { dir: j.0.clone(), json: true });
+        let (result, text) = output(JournalCommand::Verify {
+            dir: j.0.clone(),
+            json: true,
+        });
         assert!(result.is_err(), "verify exits non-zero on corruption");
-        assert!(text.contains("\"ok\":false") && text.contains("checksum mismatch"), "{text}");
-        let cmd = JournalCommand::Dump { dir: j.0.clone(), from_seq: None, from_ts: None, json: true, limit: None, salvage: true };
+        assert!(
+            text.contains("\"ok\":false") && text.contains("checksum mismatch"),
+            "{text}"
+        );
+        let cmd = JournalCommand::Dump {
+            dir: j.0.clone(),
+            from_seq: None,
+            from_ts: None,
+            json: true,
+            limit: None,
+            salvage: true,
+        };
         let (result, text) = output(cmd);
         result.unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 10, "nine records and one skip");
-        assert!(lines[3].contains("\"skipped\"") && lines[3].contains(&format!("\"offset\":{frame}")), "{}", lines[3]);
+        assert!(
+            lines[3].contains("\"skipped\"") && lines[3].contains(&format!("\"offset\":{frame}")),
+            "{}",
+            lines[3]
+        );
     }
 
     #[test]
     fn ls_lists_schema_and_segments() {
         let j = Scratch::with_records("ls", 200);
-        let (result, text) = output(JournalCommand::Ls { dir: j.0.clone(), json: false });
+        let (result, text) = output(JournalCommand::Ls {
+            dir: j.0.clone(),
+            json: false,
+        });
         result.unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].contains("recal.cmd-test v2 (id 3)"), "{}", lines[0]);
-        assert!(lines[1].starts_with("00000000000000000000.seg  first_seq 0  created_ns 0  finished, next "));
+        assert!(
+            lines[0].contains("recal.cmd-test v2 (id 3)"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with(
+                "00000000000000000000.seg  first_seq 0  created_ns 0  finished, next "
+            )
+        );
         assert!(lines.last().unwrap().ends_with("open"));
     }
 
     #[test]
     fn tail_stops_at_its_count_or_timeout() {
         let j = Scratch::with_records("tail", 5);
-        let cmd = JournalCommand::Tail { dir: j.0.clone(), from_seq: Some(1), json: false, timeout_ms: Some(2_000), count: Some(3) };
+        let cmd = JournalCommand::Tail {
+            dir: j.0.clone(),
+            from_seq: Some(1),
+            json: false,
+            timeout_ms: Some(2_000),
+            count: Some(3),
+        };
         let (result, text) = output(cmd);
         result.unwrap();
         assert_eq!(text.lines().count(), 3);
         let started = Instant::now();
-        let cmd = JournalCommand::Tail { dir: j.0.clone(), from_seq: None, json: true, timeout_ms: Some(30), count: None };
+        let cmd = JournalCommand::Tail {
+            dir: j.0.clone(),
+            from_seq: None,
+            json: true,
+            timeout_ms: Some(30),
+            count: None,
+        };
         let (result, text) = output(cmd);
         result.unwrap();
         assert_eq!(text, "", "nothing new arrives");
