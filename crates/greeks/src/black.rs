@@ -1,0 +1,305 @@
+//! Black-76 and generalised Black–Scholes–Merton prices and Greeks.
+//!
+//! One kernel serves calls and puts (through the sign ω = ±1) and both models: Black-76 is the
+//! generalised model with the forward in place of the spot and cost of carry b = 0
+//! (Haug, *The Complete Guide to Option Pricing Formulas*, 2nd ed., §1.1.6).
+//!
+//! With d₁ = (ln(S/X) + (b + σ²/2)T)/(σ√T), d₂ = d₁ − σ√T:
+//!
+//! | quantity | formula | unit |
+//! |---|---|---|
+//! | price | ω[S e^{(b−r)T} N(ωd₁) − X e^{−rT} N(ωd₂)] | currency |
+//! | delta | ω e^{(b−r)T} N(ωd₁) | per 1 unit of S |
+//! | gamma | e^{(b−r)T} n(d₁)/(S σ √T) | per 1 unit of S, squared |
+//! | vega | S e^{(b−r)T} n(d₁) √T | per 1.00 of σ (100 vol points) |
+//! | theta | −∂V/∂T | per year of calendar time |
+//! | rho | ∂V/∂r at fixed b = −T·price | per 1.00 of r (100 % rate) |
+//! | carry rho | ∂V/∂b = ω T S e^{(b−r)T} N(ωd₁) | per 1.00 of b |
+//! | vanna | ∂²V/∂S∂σ = −e^{(b−r)T} n(d₁) d₂/σ | per unit of S per 1.00 of σ |
+//! | volga | ∂²V/∂σ² = vega · d₁d₂/σ | per 1.00 of σ, squared |
+
+use crate::error::{GreeksError, InputError, finite, non_negative, positive};
+use crate::normal::{normal_cdf, normal_pdf};
+
+/// Calendar days per year used by [`Greeks::theta_per_day`] (ACT/365, as Deribit uses).
+pub const DAYS_PER_YEAR: f64 = 365.0;
+
+/// Call or put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OptionKind {
+    /// The right to buy at the strike.
+    Call,
+    /// The right to sell at the strike.
+    Put,
+}
+
+impl OptionKind {
+    /// ω = +1 for a call, −1 for a put: the sign that lets one formula price both.
+    #[must_use]
+    pub fn sign(self) -> f64 {
+        match self {
+            OptionKind::Call => 1.0,
+            OptionKind::Put => -1.0,
+        }
+    }
+}
+
+/// Inputs of the generalised Black–Scholes–Merton model.
+///
+/// The cost of carry `carry` (b) selects the underlying: b = r for a non-dividend stock
+/// (Black–Scholes 1973), b = r − q for a continuous dividend yield q (Merton 1973), b = 0 for a
+/// futures contract (Black 1976), b = r − r_f for a currency (Garman–Kohlhagen 1983).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BsmInputs {
+    /// Call or put.
+    pub kind: OptionKind,
+    /// Spot price S of the underlying, > 0.
+    pub spot: f64,
+    /// Strike X, > 0, in the units of `spot`.
+    pub strike: f64,
+    /// Time to expiry T in years, ≥ 0. At 0 the option is worth its intrinsic value.
+    pub time: f64,
+    /// Continuously compounded risk-free rate r per year (1.00 = 100 %).
+    pub rate: f64,
+    /// Continuously compounded cost of carry b per year (1.00 = 100 %).
+    pub carry: f64,
+    /// Volatility σ per √year (1.00 = 100 %), ≥ 0.
+    pub vol: f64,
+}
+
+/// Inputs of Black's 1976 model for options on a forward or futures price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Black76Inputs {
+    /// Call or put.
+    pub kind: OptionKind,
+    /// Forward (or futures) price F for the option's expiry, > 0.
+    pub forward: f64,
+    /// Strike X, > 0, in the units of `forward`.
+    pub strike: f64,
+    /// Time to expiry T in years, ≥ 0.
+    pub time: f64,
+    /// Continuously compounded discount rate r per year (1.00 = 100 %).
+    pub rate: f64,
+    /// Volatility σ per √year (1.00 = 100 %), ≥ 0.
+    pub vol: f64,
+}
+
+impl From<Black76Inputs> for BsmInputs {
+    /// Black-76 is the generalised model with S = F and b = 0.
+    fn from(inputs: Black76Inputs) -> Self {
+        BsmInputs {
+            kind: inputs.kind,
+            spot: inputs.forward,
+            strike: inputs.strike,
+            time: inputs.time,
+            rate: inputs.rate,
+            carry: 0.0,
+            vol: inputs.vol,
+        }
+    }
+}
+
+/// Price and sensitivities of one option, in the units given in the module table.
+///
+/// For Black-76 inputs, "S" is the forward: `delta` and `gamma` are with respect to F, and
+/// `carry_rho` is the sensitivity to a carry b applied to F (normally not needed).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Greeks {
+    /// Present value, in the currency of the strike.
+    pub price: f64,
+    /// ∂V/∂S, per 1 unit of the underlying price.
+    pub delta: f64,
+    /// ∂²V/∂S², per 1 unit of the underlying price, squared.
+    pub gamma: f64,
+    /// ∂V/∂σ per 1.00 of volatility (i.e. per 100 vol points); see [`Greeks::vega_per_vol_point`].
+    pub vega: f64,
+    /// ∂V/∂t = −∂V/∂T, value change per year of calendar time passing; see
+    /// [`Greeks::theta_per_day`].
+    pub theta: f64,
+    /// ∂V/∂r with the cost of carry b held fixed, per 1.00 of rate; −T·price.
+    /// For a stock (b = r − q, b moves with r) the textbook rho is `rho + carry_rho`.
+    pub rho: f64,
+    /// ∂V/∂b, per 1.00 of cost of carry.
+    pub carry_rho: f64,
+    /// ∂²V/∂S∂σ = ∂delta/∂σ, per 1 unit of underlying per 1.00 of volatility.
+    pub vanna: f64,
+    /// ∂²V/∂σ² = ∂vega/∂σ, per 1.00 of volatility, squared.
+    pub volga: f64,
+}
+
+impl Greeks {
+    /// Vega per volatility point: value change when σ rises by 0.01 (e.g. 60 % → 61 %).
+    #[must_use]
+    pub fn vega_per_vol_point(&self) -> f64 {
+        self.vega / 100.0
+    }
+
+    /// Theta per calendar day (year / [`DAYS_PER_YEAR`]).
+    #[must_use]
+    pub fn theta_per_day(&self) -> f64 {
+        self.theta / DAYS_PER_YEAR
+    }
+
+    /// Rho per percentage point of rate: value change when r rises by 0.01.
+    #[must_use]
+    pub fn rho_per_percent(&self) -> f64 {
+        self.rho / 100.0
+    }
+}
+
+/// Price and Greeks of a European option under the generalised Black–Scholes–Merton model.
+///
+/// At expiry (T = 0) or zero volatility the option is worth its discounted intrinsic value on the
+/// forward S·e^{bT}; delta and carry rho take their limits (at the money exactly, N(ωd₁) → ½),
+/// gamma, vega, vanna and volga are 0, and theta keeps only its finite drift terms (at the money
+/// the true limit of theta is −∞, which cannot be returned).
+///
+/// # Errors
+/// [`GreeksError::Input`] if spot or strike is not finite and > 0, time or vol is negative or
+/// not finite, rate or carry is not finite, or a result overflows.
+///
+/// ```
+/// use recal_greeks::{bsm_greeks, BsmInputs, OptionKind};
+/// // Haug (2007), §1.1.6: generalised BSM put, S = 75, X = 70, T = ½, r = 10 %, b = 5 %, σ = 35 %.
+/// let put = bsm_greeks(&BsmInputs {
+///     kind: OptionKind::Put, spot: 75.0, strike: 70.0, time: 0.5, rate: 0.10, carry: 0.05, vol: 0.35,
+/// })?;
+/// assert!((put.price - 4.0870).abs() < 5e-5);
+/// # Ok::<(), recal_greeks::GreeksError>(())
+/// ```
+pub fn bsm_greeks(inputs: &BsmInputs) -> Result<Greeks, GreeksError> {
+    validate(inputs)?;
+    Ok(price_valid(inputs)?)
+}
+
+/// Price and Greeks of a European option on a forward under Black's 1976 model.
+///
+/// Same limits and errors as [`bsm_greeks`]; delta and gamma are with respect to the forward.
+///
+/// # Errors
+/// As [`bsm_greeks`], with `forward` in the place of `spot`.
+///
+/// ```
+/// use recal_greeks::{black76_greeks, Black76Inputs, OptionKind};
+/// // Haug (2007), §1.1.4: F = X = 19, T = 0.75, r = 10 %, σ = 28 %: call = put = 1.7011.
+/// let call = black76_greeks(&Black76Inputs {
+///     kind: OptionKind::Call, forward: 19.0, strike: 19.0, time: 0.75, rate: 0.10, vol: 0.28,
+/// })?;
+/// assert!((call.price - 1.7011).abs() < 5e-5);
+/// println!("vega per vol point {:.4}, theta per day {:.5}", call.vega_per_vol_point(), call.theta_per_day());
+/// # Ok::<(), recal_greeks::GreeksError>(())
+/// ```
+pub fn black76_greeks(inputs: &Black76Inputs) -> Result<Greeks, GreeksError> {
+    bsm_greeks(&BsmInputs::from(*inputs))
+}
+
+/// Checks every input of the generalised model.
+pub(crate) fn validate(inputs: &BsmInputs) -> Result<(), InputError> {
+    positive("spot", inputs.spot)?;
+    positive("strike", inputs.strike)?;
+    non_negative("time", inputs.time)?;
+    finite("rate", inputs.rate)?;
+    finite("carry", inputs.carry)?;
+    non_negative("vol", inputs.vol)?;
+    Ok(())
+}
+
+/// Prices already validated inputs, reporting an overflow instead of a non-finite result.
+pub(crate) fn price_valid(inputs: &BsmInputs) -> Result<Greeks, InputError> {
+    checked(greeks_unchecked(
+        inputs.kind.sign(),
+        inputs.spot,
+        inputs.strike,
+        inputs.time,
+        inputs.rate,
+        inputs.carry,
+        inputs.vol,
+    ))
+}
+
+/// Passes `greeks` through if every field is finite, else reports an overflow.
+pub(crate) fn checked(greeks: Greeks) -> Result<Greeks, InputError> {
+    let fields = [
+        greeks.price,
+        greeks.delta,
+        greeks.gamma,
+        greeks.vega,
+        greeks.theta,
+        greeks.rho,
+        greeks.carry_rho,
+        greeks.vanna,
+        greeks.volga,
+    ];
+    if fields.iter().all(|v| v.is_finite()) {
+        Ok(greeks)
+    } else {
+        Err(InputError::Overflow)
+    }
+}
+
+/// The formulas of the module table for validated inputs; `sign` is ω = ±1.
+///
+/// This is the single scalar kernel: [`bsm_greeks`], [`black76_greeks`] and the batch path all
+/// call it, so they agree bit for bit.
+#[inline]
+pub(crate) fn greeks_unchecked(
+    sign: f64,
+    spot: f64,
+    strike: f64,
+    time: f64,
+    rate: f64,
+    carry: f64,
+    vol: f64,
+) -> Greeks {
+    let discount = (-rate * time).exp();
+    let carry_discount = ((carry - rate) * time).exp();
+    let spot_pv = spot * carry_discount;
+    let strike_pv = strike * discount;
+    let root_time = time.sqrt();
+    let std_dev = vol * root_time;
+
+    if std_dev == 0.0 {
+        // Deterministic limit: N(ωd₁) = N(ωd₂) → 1 in the money, ½ at the money, 0 out of it.
+        let moneyness = sign * (spot_pv - strike_pv);
+        let exercise = if moneyness > 0.0 {
+            1.0
+        } else if moneyness == 0.0 {
+            0.5
+        } else {
+            0.0
+        };
+        let price = sign * (spot_pv - strike_pv) * exercise;
+        return Greeks {
+            price,
+            delta: sign * carry_discount * exercise,
+            gamma: 0.0,
+            vega: 0.0,
+            theta: -sign * exercise * ((carry - rate) * spot_pv + rate * strike_pv),
+            rho: -time * price,
+            carry_rho: sign * time * spot_pv * exercise,
+            vanna: 0.0,
+            volga: 0.0,
+        };
+    }
+
+    let d1 = ((spot / strike).ln() + (carry + 0.5 * vol * vol) * time) / std_dev;
+    let d2 = d1 - std_dev;
+    let cdf_d1 = normal_cdf(sign * d1);
+    let cdf_d2 = normal_cdf(sign * d2);
+    let density = normal_pdf(d1);
+
+    let price = sign * (spot_pv * cdf_d1 - strike_pv * cdf_d2);
+    let vega = spot_pv * density * root_time;
+    Greeks {
+        price,
+        delta: sign * carry_discount * cdf_d1,
+        gamma: carry_discount * density / (spot * std_dev),
+        vega,
+        theta: -spot_pv * density * vol / (2.0 * root_time)
+            - sign * ((carry - rate) * spot_pv * cdf_d1 + rate * strike_pv * cdf_d2),
+        rho: -time * price,
+        carry_rho: sign * time * spot_pv * cdf_d1,
+        vanna: -carry_discount * density * d2 / vol,
+        volga: vega * d1 * d2 / vol,
+    }
+}
