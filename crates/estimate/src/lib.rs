@@ -1,0 +1,53 @@
+//! Stage 2 of recal: estimator update, per underlying, in event time.
+//!
+//! Every estimator reads time only from the timestamps (ns) given with each observation, costs
+//! O(1) amortised per event (the outlier filter O(N) for its small fixed N), allocates nothing
+//! per event in steady state, and refuses bad input (non-finite or non-positive price,
+//! duplicate or out-of-order timestamp) with an [`EstimateError`], leaving its state unchanged.
+//! Pure logic: no threads, no I/O.
+//!
+//! | module | estimator |
+//! |---|---|
+//! | [`input`] | validated prints, event-time clock, log returns ([`LogReturns`]) |
+//! | [`decay`] | half-life (event time) or RiskMetrics lambda forgetting ([`Decay`]) |
+//! | [`ewma`] | EWMA variance at several horizons ([`EwmaHorizons`]), irregular-time exact |
+//! | [`rolling`] | realized vol over an exact rolling window ([`RollingRealizedVol`]) |
+//! | [`deviation`] | max relative move inside a window, trigger 1 ([`DeviationWindow`]) |
+//! | [`volvol`] | vol-of-vol and its acceleration ([`VolOfVol`]) |
+//! | [`tail`] | EWMA kurtosis → Student-t ν ([`TailEstimator`]) |
+//! | [`correlation`] | EWMA correlation / beta against macro series ([`MacroCorrelation`]) |
+//! | [`outlier`] | median/MAD filter against manipulated prints ([`OutlierFilter`]) |
+//! | [`stale`] | stale-source flag ([`StaleDetector`]) |
+//! | [`implied`] | Black-76 price and implied vol ([`Black76`]) |
+//! | [`sabr`] | Hagan SABR vol and its calibration ([`SabrParams`], [`SabrCalibration`]) |
+//! | [`underlying`] | all of the price estimators behind the outlier filter ([`UnderlyingEstimator`]) |
+
+pub mod correlation;
+pub mod decay;
+pub mod deviation;
+pub mod error;
+pub mod ewma;
+pub mod implied;
+pub mod input;
+pub mod outlier;
+pub mod rolling;
+pub mod sabr;
+pub mod stale;
+pub mod tail;
+pub mod underlying;
+pub mod volvol;
+
+pub use correlation::{MacroCorrelation, SeriesId};
+pub use decay::Decay;
+pub use deviation::{DEFAULT_DEVIATION_WINDOW_NS, DeviationWindow};
+pub use error::EstimateError;
+pub use ewma::{DEFAULT_HALF_LIVES_SECS, EwmaHorizons, EwmaVariance};
+pub use implied::{Black76, OptionKind};
+pub use input::{EventClock, LogReturns, NS_PER_YEAR, Return, check_price};
+pub use outlier::{OutlierAction, OutlierConfig, OutlierFilter, Verdict};
+pub use rolling::RollingRealizedVol;
+pub use sabr::{SabrCalibration, SabrParams};
+pub use stale::StaleDetector;
+pub use tail::{DEFAULT_NU_BOUNDS, TailEstimator};
+pub use underlying::{UnderlyingConfig, UnderlyingEstimator};
+pub use volvol::VolOfVol;
