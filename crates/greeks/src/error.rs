@@ -58,6 +58,30 @@ pub enum GreeksError {
         /// The index asked for.
         index: usize,
     },
+    /// An underlying id is not known to the market.
+    #[error("no underlying with id {underlying}")]
+    UnknownUnderlying {
+        /// The id asked for.
+        underlying: u32,
+    },
+    /// A collateral asset id is not known to the market.
+    #[error("no collateral asset with id {asset}")]
+    UnknownAsset {
+        /// The id asked for.
+        asset: usize,
+    },
+    /// A volatility was set on an instrument that is not an option.
+    #[error("instrument {index} is not an option")]
+    NotAnOption {
+        /// The instrument's index.
+        index: usize,
+    },
+    /// An account id does not exist.
+    #[error("no account with id {account}")]
+    UnknownAccount {
+        /// The id asked for.
+        account: usize,
+    },
 }
 
 /// What was wrong with one input value (or with the result it produced).
@@ -85,6 +109,14 @@ pub enum InputError {
     /// An input that must be non-negative was negative.
     #[error("{name} must be >= 0, got {value}")]
     Negative {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+    },
+    /// An input that must lie in [0, 1] did not.
+    #[error("{name} must lie in [0, 1], got {value}")]
+    NotAFraction {
         /// Name of the offending input.
         name: &'static str,
         /// The value received.
@@ -140,5 +172,14 @@ pub(crate) fn open_interval(
             low,
             high,
         })
+    }
+}
+
+/// Checks that `value` lies in [0, 1].
+pub(crate) fn fraction(name: &'static str, value: f64) -> Result<f64, InputError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(InputError::NotAFraction { name, value })
     }
 }

@@ -1,0 +1,270 @@
+//! The liquidation index against a brute-force scan, the root solver against the quadratic, and
+//! the delta-gamma ranges against full revaluation.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::market;
+use proptest::prelude::*;
+use recal_greeks::{
+    Account, AccountBook, Instrument, LiquidationIndex, LiquidationRange, MarginParams, Market,
+    Position, Underlying, assess_account, normal_pdf,
+};
+
+fn range() -> impl Strategy<Value = LiquidationRange> {
+    (
+        50.0..150.0_f64,
+        -100.0..1000.0_f64,
+        -50.0..50.0_f64,
+        prop_oneof![Just(0.0), -5.0..5.0_f64, -1e-12..1e-12_f64],
+    )
+        .prop_map(|(spot, surplus, slope, curvature)| {
+            LiquidationRange::from_expansion(spot, surplus, slope, curvature)
+        })
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(usize, LiquidationRange),
+    Remove(usize),
+    Query(f64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0usize..40, range()).prop_map(|(a, r)| Op::Insert(a, r)),
+        (0usize..40).prop_map(Op::Remove),
+        prop_oneof![1.0..250.0_f64, (50usize..150).prop_map(|p| p as f64)].prop_map(Op::Query),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn index_finds_exactly_the_brute_force_breaches(ops in prop::collection::vec(op(), 1..200)) {
+        let mut index = LiquidationIndex::new();
+        let mut model = std::collections::BTreeMap::new();
+        for op in ops {
+            match op {
+                Op::Insert(account, range) => {
+                    index.insert(account, range);
+                    model.insert(account, range);
+                }
+                Op::Remove(account) => {
+                    prop_assert_eq!(index.remove(account), model.remove(&account));
+                }
+                Op::Query(spot) => {
+                    let found: Vec<usize> = index.breached(spot).collect();
+                    let unique: BTreeSet<usize> = found.iter().copied().collect();
+                    prop_assert_eq!(unique.len(), found.len(), "an account listed twice");
+                    let brute: BTreeSet<usize> = model
+                        .iter()
+                        .filter(|(_, r)| r.is_breached(spot))
+                        .map(|(&a, _)| a)
+                        .collect();
+                    prop_assert_eq!(unique, brute);
+                    let deficit: Vec<usize> = model
+                        .iter()
+                        .filter(|(_, r)| r.below == f64::INFINITY)
+                        .map(|(&a, _)| a)
+                        .collect();
+                    prop_assert_eq!(index.in_deficit().collect::<Vec<_>>(), deficit);
+                }
+            }
+            prop_assert_eq!(index.len(), model.len());
+        }
+    }
+
+    #[test]
+    fn liquidation_prices_are_the_nearest_roots(
+        spot in 50.0..150.0_f64,
+        surplus in 0.1..1000.0_f64,
+        slope in -50.0..50.0_f64,
+        curvature in -5.0..5.0_f64,
+    ) {
+        let range = LiquidationRange::from_expansion(spot, surplus, slope, curvature);
+        let f = |price: f64| {
+            let x = price - spot;
+            surplus + slope * x + 0.5 * curvature * x * x
+        };
+        let scale = surplus + slope.abs() * spot + curvature.abs() * spot * spot;
+        prop_assert!(range.below < spot && range.above > spot);
+        for price in [range.below, range.above] {
+            if price.is_finite() {
+                prop_assert!(f(price).abs() <= 1e-9 * scale, "f({}) = {}", price, f(price));
+            }
+        }
+        // Between the two, the expansion stays positive: they are the nearest roots.
+        let low = range.below.max(1e-9);
+        let high = range.above.min(spot * 10.0);
+        for i in 1..100 {
+            let price = low + (high - low) * f64::from(i) / 100.0;
+            prop_assert!(f(price) > -1e-9 * scale);
+        }
+    }
+
+    #[test]
+    fn vanishing_gamma_tends_to_the_linear_root(
+        spot in 50.0..150.0_f64,
+        surplus in 0.1..1000.0_f64,
+        slope in prop_oneof![-50.0..-0.1_f64, 0.1..50.0_f64],
+    ) {
+        let linear = LiquidationRange::from_expansion(spot, surplus, slope, 0.0);
+        for curvature in [1e-14, -1e-14, 1e-10, -1e-10] {
+            let near = LiquidationRange::from_expansion(spot, surplus, slope, curvature);
+            let (a, b) = if slope > 0.0 { (linear.below, near.below) } else { (linear.above, near.above) };
+            if a.is_finite() {
+                // The quadratic moves the root by about ½|c|x²/|b|, x the linear root's distance.
+                let x = a - spot;
+                let shift = 0.5 * curvature.abs() * x * x / slope.abs();
+                prop_assert!((a - b).abs() <= 2.0 * shift + 1e-9 * spot.max(x.abs()), "{} vs {}", a, b);
+            }
+        }
+    }
+}
+
+#[test]
+fn degenerate_expansions() {
+    // No slope, no curvature: never liquidated.
+    let r = LiquidationRange::from_expansion(100.0, 10.0, 0.0, 0.0);
+    assert_eq!((r.below, r.above), (f64::NEG_INFINITY, f64::INFINITY));
+    // Convex with no real root: never liquidated.
+    let r = LiquidationRange::from_expansion(100.0, 10.0, 1.0, 1.0);
+    assert_eq!((r.below, r.above), (f64::NEG_INFINITY, f64::INFINITY));
+    // A root below zero price does not count.
+    let r = LiquidationRange::from_expansion(100.0, 1e6, 1.0, 0.0);
+    assert_eq!(r.below, f64::NEG_INFINITY);
+    // In deficit: breached everywhere, listed once.
+    let r = LiquidationRange::from_expansion(100.0, -1.0, 1.0, 0.0);
+    assert!(r.is_breached(1.0) && r.is_breached(1e9));
+}
+
+/// |speed| bound of a Black-76 option over spots in [low, high]: |∂³V/∂S³| = Γ/S·|1 + d₁/(σ√T)|
+/// with Γ ≤ φ(0)/(S σ√T) and |d₁| at its largest at an end of the interval.
+fn speed_bound(strike: f64, time: f64, vol: f64, low: f64, high: f64) -> f64 {
+    let root = vol * time.sqrt();
+    let d1 = |s: f64| ((s / strike).ln() + 0.5 * vol * vol * time) / root;
+    let d1_max = d1(low).abs().max(d1(high).abs());
+    normal_pdf(0.0) / (low * low * root) * (1.0 + d1_max / root)
+}
+
+/// The delta-gamma surplus error bound of `account` for a move of underlying 1 to `to`:
+/// Σ |q| · speed bound · |x|³ / 6 (linear positions, collateral and the volatility-adjusted
+/// margin, linear in spot, have no third derivative).
+fn remainder_bound(account: &Account, market: &Market, from: f64, to: f64) -> f64 {
+    let (low, high) = (from.min(to), from.max(to));
+    let cube = (to - from).abs().powi(3) / 6.0;
+    account
+        .positions()
+        .iter()
+        .map(|(&i, p)| match *market.instrument(i).unwrap() {
+            Instrument::Option(o) if o.underlying == 1 => {
+                p.quantity.abs() * speed_bound(o.strike, o.time, o.vol, low, high) * cube
+            }
+            _ => 0.0,
+        })
+        .sum()
+}
+
+fn at_spot(market: &Market, spot: f64) -> Market {
+    let mut moved = market.clone();
+    let state = *moved.underlying(1).unwrap();
+    moved
+        .set_underlying(1, Underlying { spot, ..state })
+        .unwrap();
+    moved
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// For moves up to ±5 %, the delta-gamma surplus is within the Taylor remainder bound of the
+    /// full revaluation, and an account whose full-revaluation surplus along the path stays
+    /// farther than that bound from zero is classified by the index as full revaluation does.
+    #[test]
+    fn delta_gamma_agrees_with_full_revaluation_for_moderate_moves(
+        positions in prop::collection::vec((0usize..23, -10.0..10.0_f64), 1..6),
+        cash in 0.0..400.0_f64,
+        relative_move in -0.05..0.05_f64,
+    ) {
+        let market = market();
+        let params = MarginParams::default();
+        let mut account = Account::new();
+        account.set_collateral(0, cash).unwrap();
+        for (instrument, quantity) in positions {
+            account.set_position(instrument, Position { quantity, entry_price: 0.0 }).unwrap();
+        }
+        let risk = assess_account(&account, &market, &params).unwrap();
+        let exposure = risk.valuation.exposures[&1];
+        let margin = risk.margins[&1];
+        let to = 100.0 * (1.0 + relative_move);
+        let x = to - 100.0;
+        let approx = risk.surplus()
+            + (exposure.delta - margin.spot_delta) * x
+            + 0.5 * (exposure.gamma - margin.spot_gamma) * x * x;
+        let full = assess_account(&account, &at_spot(&market, to), &params).unwrap().surplus();
+        // The margin's central differences add a rounding error of order ε·MM/h².
+        let bound = remainder_bound(&account, &market, 100.0, to) * 1.000_001 + 1e-6 * (1.0 + risk.maintenance_margin);
+        prop_assert!((approx - full).abs() <= bound, "error {} > bound {}", (approx - full).abs(), bound);
+
+        if risk.surplus() > 0.0 {
+            let path_min = (1..=50)
+                .map(|i| {
+                    let s = 100.0 + x * f64::from(i) / 50.0;
+                    assess_account(&account, &at_spot(&market, s), &params).unwrap().surplus()
+                })
+                .fold(f64::INFINITY, f64::min);
+            if path_min.abs() > 2.0 * bound {
+                prop_assert_eq!(risk.ranges[&1].is_breached(to), path_min <= 0.0);
+            }
+        }
+    }
+}
+
+/// A spot tick revalues nobody and returns what a scan of the stored ranges returns; the
+/// round-robin refresh revalues exactly its budget, and every account within ⌈n / budget⌉ calls.
+#[test]
+fn spot_ticks_read_the_index_and_refresh_is_bounded() {
+    let accounts = 20_000;
+    let mut book = AccountBook::new(market(), MarginParams::default()).unwrap();
+    for a in 0..accounts {
+        let id = book.add_account();
+        let f = a as f64 / accounts as f64;
+        book.set_collateral(id, 0, 50.0 + 500.0 * f).unwrap();
+        let quantity = if a % 2 == 0 { 10.0 } else { -10.0 };
+        book.set_position(
+            id,
+            0,
+            Position {
+                quantity,
+                entry_price: 100.0,
+            },
+        )
+        .unwrap();
+    }
+    let scan = |book: &AccountBook, spot: f64| -> BTreeSet<usize> {
+        (0..book.len())
+            .filter(|&a| book.risk(a).unwrap().ranges[&1].is_breached(spot))
+            .collect()
+    };
+    for spot in [99.0, 97.0, 93.5, 100.0, 104.0, 120.0] {
+        let found: BTreeSet<usize> = book.set_spot(1, spot).unwrap().into_iter().collect();
+        assert_eq!(found, scan(&book, spot));
+        assert!(
+            (0..accounts).all(|a| !book.is_fresh(a)),
+            "a tick revalued an account"
+        );
+    }
+    let budget = 3_000;
+    let mut calls = 0;
+    while !(0..accounts).all(|a| book.is_fresh(a)) {
+        assert_eq!(book.refresh(budget).unwrap(), budget);
+        calls += 1;
+    }
+    assert_eq!(calls, accounts.div_ceil(budget));
+    // After the refresh, ranges are centred on the new spot and equal a from-scratch assessment.
+    for a in (0..accounts).step_by(997) {
+        let fresh = assess_account(book.account(a).unwrap(), book.market(), book.params()).unwrap();
+        assert_eq!(book.risk(a).unwrap(), &fresh);
+    }
+}
