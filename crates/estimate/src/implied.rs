@@ -20,24 +20,9 @@
 
 use crate::error::EstimateError;
 use crate::input::{check_finite, check_price};
-
-/// Call or put.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptionKind {
-    /// Right to buy at the strike.
-    Call,
-    /// Right to sell at the strike.
-    Put,
-}
-
-impl OptionKind {
-    fn sign(self) -> f64 {
-        match self {
-            OptionKind::Call => 1.0,
-            OptionKind::Put => -1.0,
-        }
-    }
-}
+/// Call or put: the pricing crate's own type, so stage 2 and stage 3 speak of options alike.
+pub use recal_greeks::OptionKind;
+use recal_greeks::normal_cdf;
 
 /// Contract terms shared by price and implied volatility.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,10 +40,6 @@ pub struct Black76 {
 }
 
 const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
-
-fn norm_cdf(d: f64) -> f64 {
-    0.5 * libm::erfc(-d / std::f64::consts::SQRT_2)
-}
 
 /// Scaled complementary error function `e^{u²} erfc(u)` for `u ≥ 0`.
 ///
@@ -127,7 +108,7 @@ fn otm_normalised(y: f64, s: f64) -> f64 {
         let r = std::f64::consts::FRAC_1_SQRT_2;
         0.5 * envelope * erfcx_difference(-a * r, h * r)
     } else {
-        (0.5 * y).exp() * norm_cdf(a + h) - (-0.5 * y).exp() * norm_cdf(a - h)
+        (0.5 * y).exp() * normal_cdf(a + h) - (-0.5 * y).exp() * normal_cdf(a - h)
     };
     price.max(0.0)
 }
