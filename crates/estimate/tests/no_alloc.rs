@@ -1,38 +1,8 @@
 //! Steady state allocates nothing: after warm-up (windows filled, macro series registered),
-//! prints and macro levels run under a counting global allocator that sees zero allocations.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! prints and macro levels run under a counting global allocator (allocation-counter, per
+//! thread) that sees zero allocations.
 
 use recal_estimate::{SeriesId, UnderlyingConfig, UnderlyingEstimator};
-
-/// Counts allocations made by the thread while it has opted in.
-struct CountingAllocator;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the bookkeeping touches
-// only const-initialised thread-locals, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.with(|count| count.set(count.get() + 1));
-        }
-        // SAFETY: forwarded with the caller's own guarantees about `layout`.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's own guarantees about `ptr` and `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const DXY: SeriesId = 1;
 const CREDIT_SPREAD: SeriesId = 2;
@@ -60,12 +30,11 @@ fn steady_state_prints_and_macro_levels_do_not_allocate() {
     // Warm-up: longer than the 15-minute realized window, both macro series registered.
     feed(&mut estimator, 1, 2_000);
 
-    ALLOCATIONS.with(|count| count.set(0));
-    COUNTING.with(|counting| counting.set(true));
-    feed(&mut estimator, 2_001, 10_000);
-    COUNTING.with(|counting| counting.set(false));
-
-    assert_eq!(ALLOCATIONS.with(Cell::get), 0);
+    let allocations = allocation_counter::measure(|| feed(&mut estimator, 2_001, 10_000));
+    assert_eq!(allocations.count_total, 0);
+    // The counter is live, so the zero above is not vacuous.
+    let boxed = allocation_counter::measure(|| drop(std::hint::black_box(Box::new(7u64))));
+    assert!(boxed.count_total >= 1);
     // And the work was real: the estimators saw the prints.
     assert!(
         estimator
