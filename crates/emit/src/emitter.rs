@@ -21,6 +21,25 @@ pub struct EmitterConfig {
     pub validity: u64,
 }
 
+impl EmitterConfig {
+    /// The delay before `validAfter` of a proposal of `parameters` when `last_emitted` was the
+    /// market's last proposal: the time-lock if it loosens anything relative to it (or if there
+    /// is none, as nothing is known then), zero otherwise. Stage 4 uses the same rule to predict
+    /// which of its proposals will wait.
+    #[must_use]
+    pub fn time_lock_for(
+        &self,
+        parameters: &ParameterSet,
+        last_emitted: Option<&ParameterSet>,
+    ) -> u64 {
+        if last_emitted.is_none_or(|last| parameters.is_loosening_from(last)) {
+            self.time_lock
+        } else {
+            0
+        }
+    }
+}
+
 /// Per-market state of the emitter.
 #[derive(Debug, Clone, Copy)]
 struct MarketCursor {
@@ -114,11 +133,10 @@ impl<S: Signer> Emitter<S> {
             next_nonce: Nonce(1),
             last_emitted: None,
         });
-        let loosening = cursor
-            .last_emitted
-            .is_none_or(|last| parameters.is_loosening_from(&last));
         let now = now.as_unix_seconds();
-        let delay = if loosening { self.config.time_lock } else { 0 };
+        let delay = self
+            .config
+            .time_lock_for(&parameters, cursor.last_emitted.as_ref());
         let valid_after = now.checked_add(delay).ok_or(EmitError::TimeOverflow)?;
         let expiry = valid_after
             .checked_add(self.config.validity)

@@ -146,6 +146,19 @@ impl Guardrails {
         self.min_time_lock
     }
 
+    /// When a loosening proposal valid after `valid_after` and submitted at `submitted_at`
+    /// becomes executable: the later of its own `validAfter` and the contract's minimum
+    /// time-lock after submission.
+    #[must_use]
+    pub const fn executable_at(&self, valid_after: u64, submitted_at: u64) -> u64 {
+        let earliest = submitted_at.saturating_add(self.min_time_lock);
+        if valid_after > earliest {
+            valid_after
+        } else {
+            earliest
+        }
+    }
+
     /// Checks every parameter's bounds and step (in [`ParameterId::ALL`] order, reporting the
     /// first violation), then that maintenance margin does not exceed initial margin.
     pub fn check(&self, current: &ParameterSet, proposed: &ParameterSet) -> Result<(), Rejection> {

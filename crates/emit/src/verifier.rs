@@ -203,9 +203,7 @@ impl Verifier {
             .guardrails
             .check(&market.parameters, &proposal.parameters)?;
         if proposal.parameters.is_loosening_from(&market.parameters) {
-            let executable_at = proposal
-                .valid_after
-                .max(now.saturating_add(market.guardrails.min_time_lock()));
+            let executable_at = market.guardrails.executable_at(proposal.valid_after, now);
             market.last_nonce = Some(proposal.nonce);
             market.pending = Some(PendingProposal {
                 id,
