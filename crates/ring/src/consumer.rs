@@ -27,14 +27,14 @@ pub struct Consumer<T> {
     cached_tail: usize,
     /// Whether the last read of `tail` carried the producer's close flag.
     producer_gone: bool,
-    /// Whether the producer may park (a `Backoff` ring) and so must be woken after a release.
-    wake_producer: bool,
+    /// The ring's wait strategy. Under `Backoff` the producer may park, so every release
+    /// checks whether to wake it.
+    wait: WaitStrategy,
     _not_sync: PhantomData<Cell<()>>,
 }
 
 impl<T> Consumer<T> {
-    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
-        let wake_producer = shared.wait == WaitStrategy::Backoff;
+    pub(crate) fn new(shared: Arc<Shared<T>>, wait: WaitStrategy) -> Self {
         let head = shared.head.load(Ordering::Relaxed);
         let cached_tail = shared.tail.load(Ordering::Relaxed);
         Self {
@@ -43,7 +43,7 @@ impl<T> Consumer<T> {
             head,
             cached_tail,
             producer_gone: false,
-            wake_producer,
+            wait,
             _not_sync: PhantomData,
         }
     }
@@ -113,7 +113,7 @@ impl<T> Consumer<T> {
     /// Pops the oldest item, waiting with the ring's [`WaitStrategy`] while the ring is empty.
     /// Fails only once the ring is drained and the producer was dropped.
     pub fn pop(&mut self) -> Result<T, PopError> {
-        let mut waiter = Waiter::new(self.shared.wait);
+        let mut waiter = Waiter::new(self.wait);
         loop {
             match self.try_pop() {
                 Ok(item) => return Ok(item),
@@ -160,7 +160,7 @@ impl<T> Consumer<T> {
     fn release_positions(&mut self, count: usize) {
         self.head = advance(self.head, count);
         self.shared.head.store(self.head, Ordering::Release);
-        if self.wake_producer {
+        if self.wait == WaitStrategy::Backoff {
             self.shared.producer_parker.unpark_if_waiting();
         }
     }

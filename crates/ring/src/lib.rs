@@ -81,13 +81,16 @@ pub fn ring<T>(
     if !capacity.is_power_of_two() || capacity > shared::MAX_CAPACITY {
         return Err(CapacityError::NotPowerOfTwo(capacity));
     }
-    Ok(split(Shared::new(capacity, wait)))
+    Ok(split(Shared::new(capacity), wait))
 }
 
 /// Hands one shared state to a new producer and consumer, which start at its positions.
-fn split<T>(shared: Shared<T>) -> (Producer<T>, Consumer<T>) {
+fn split<T>(shared: Shared<T>, wait: WaitStrategy) -> (Producer<T>, Consumer<T>) {
     let shared = Arc::new(shared);
-    (Producer::new(Arc::clone(&shared)), Consumer::new(shared))
+    (
+        Producer::new(Arc::clone(&shared), wait),
+        Consumer::new(shared, wait),
+    )
 }
 
 #[cfg(all(test, not(loom)))]
@@ -100,11 +103,11 @@ mod tests {
     /// few items before the wrap and push, batch and pop across it.
     #[test]
     fn positions_wrap_without_touching_the_close_flag() {
-        let shared = Shared::<u64>::new(4, WaitStrategy::BusySpin);
+        let shared = Shared::<u64>::new(4);
         let start = POSITION_MASK - 2;
         shared.head.store(start, Ordering::Relaxed);
         shared.tail.store(start, Ordering::Relaxed);
-        let (mut producer, mut consumer) = split(shared);
+        let (mut producer, mut consumer) = split(shared, WaitStrategy::BusySpin);
         let mut expected = 0;
         for round in 0..10u64 {
             assert_eq!(producer.push_slice(&[round * 3, round * 3 + 1]), 2);

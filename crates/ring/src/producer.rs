@@ -40,14 +40,15 @@ pub struct Producer<T> {
     cached_head: usize,
     /// Whether the last read of `head` carried the consumer's close flag.
     consumer_gone: bool,
-    /// Whether the consumer may park (a `Backoff` ring) and so must be woken after a publish.
-    wake_consumer: bool,
+    /// The ring's wait strategy. Under `Backoff` the consumer may park, so every publish checks
+    /// whether to wake it. Kept here rather than read from `Shared`, so the hot path tests a
+    /// field of its own.
+    wait: WaitStrategy,
     _not_sync: PhantomData<Cell<()>>,
 }
 
 impl<T> Producer<T> {
-    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
-        let wake_consumer = shared.wait == WaitStrategy::Backoff;
+    pub(crate) fn new(shared: Arc<Shared<T>>, wait: WaitStrategy) -> Self {
         let tail = shared.tail.load(Ordering::Relaxed);
         let cached_head = shared.head.load(Ordering::Relaxed);
         Self {
@@ -56,7 +57,7 @@ impl<T> Producer<T> {
             tail,
             cached_head,
             consumer_gone: false,
-            wake_consumer,
+            wait,
             _not_sync: PhantomData,
         }
     }
@@ -121,7 +122,7 @@ impl<T> Producer<T> {
     /// Pushes `item`, waiting with the ring's [`WaitStrategy`] while it is full. Fails, giving
     /// the item back, only if the consumer was dropped.
     pub fn push(&mut self, mut item: T) -> Result<(), PushError<T>> {
-        let mut waiter = Waiter::new(self.shared.wait);
+        let mut waiter = Waiter::new(self.wait);
         loop {
             match self.try_push(item) {
                 Ok(()) => return Ok(()),
@@ -182,7 +183,7 @@ impl<T> Producer<T> {
     fn publish(&mut self, new_tail: usize) {
         self.tail = new_tail;
         self.shared.tail.store(new_tail, Ordering::Release);
-        if self.wake_consumer {
+        if self.wait == WaitStrategy::Backoff {
             self.shared.consumer_parker.unpark_if_waiting();
         }
     }

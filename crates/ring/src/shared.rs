@@ -5,7 +5,7 @@ use core::mem::MaybeUninit;
 use crossbeam_utils::CachePadded;
 
 use crate::primitive::{AtomicUsize, Ordering, SlotAccess};
-use crate::wait::{Parker, WaitStrategy};
+use crate::wait::Parker;
 
 /// Top bit of an index word: set by a half when it is dropped.
 pub(crate) const CLOSED: usize = 1 << (usize::BITS - 1);
@@ -50,7 +50,6 @@ pub(crate) struct Shared<T> {
     /// Next position the producer writes, plus [`CLOSED`] once the producer is dropped.
     /// Stored only by the producer.
     pub(crate) tail: CachePadded<AtomicUsize>,
-    pub(crate) wait: WaitStrategy,
     /// Where the producer parks while the ring is full.
     pub(crate) producer_parker: Parker,
     /// Where the consumer parks while the ring is empty.
@@ -69,7 +68,7 @@ pub(crate) struct Shared<T> {
 unsafe impl<T: Send> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
-    pub(crate) fn new(capacity: usize, wait: WaitStrategy) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         debug_assert!(capacity.is_power_of_two());
         // Released from its `Box` so that both halves may write through the raw address
         // (under the head/tail protocol) without aliasing a `Box`; `drop` rebuilds the `Box`.
@@ -81,7 +80,6 @@ impl<T> Shared<T> {
         Self {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),
-            wait,
             producer_parker: Parker::new(),
             consumer_parker: Parker::new(),
             access: SlotAccess::new(capacity),

@@ -65,7 +65,11 @@ impl Parker {
     }
 
     /// Wakes the thread parked here, if any. Call after publishing an index or closing a half.
-    #[inline]
+    ///
+    /// Kept out of line and cold: only `Backoff` rings call it on the hot path, so its
+    /// read-modify-write and lock stay out of the push and pop code of every other ring.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn unpark_if_waiting(&self) {
         if self.waiting.fetch_or(false, Ordering::AcqRel)
             && let Some(thread) = self.lock_thread().as_ref()
