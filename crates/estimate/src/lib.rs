@@ -6,6 +6,12 @@
 //! duplicate or out-of-order timestamp) with an [`EstimateError`], leaving its state unchanged.
 //! Pure logic: no threads, no I/O.
 //!
+//! The implied-volatility surface ([`VolSurface`] of [`Smile`]s) costs O(log n) per quote
+//! update and query (n strikes of the expiry); replacing a quoted strike's IV, querying and
+//! slices of SABR calibration allocate nothing once every strike has been quoted once (a new
+//! strike may allocate a B-tree node). Its SABR fits run only in the slices the caller gives
+//! them ([`VolSurface::calibrate`]), off the hot path.
+//!
 //! | module | estimator |
 //! |---|---|
 //! | [`input`] | validated prints, event-time clock, log returns ([`LogReturns`]) |
@@ -20,6 +26,9 @@
 //! | [`stale`] | stale-source flag ([`StaleDetector`]) |
 //! | [`implied`] | Black-76 price and implied vol ([`Black76`]) |
 //! | [`sabr`] | Hagan SABR vol and its calibration ([`SabrParams`], [`SabrCalibration`]) |
+//! | [`smile`] | one expiry's IV smile: linear total variance in log-moneyness, SABR wings ([`Smile`]) |
+//! | [`skew`] | ATM vol, 25-delta risk reversal and butterfly ([`SmileSummary`]) |
+//! | [`surface`] | smiles across expiries, linear total variance in time ([`VolSurface`]) |
 //! | [`underlying`] | all of the price estimators behind the outlier filter ([`UnderlyingEstimator`]) |
 
 pub mod correlation;
@@ -32,7 +41,10 @@ pub mod input;
 pub mod outlier;
 pub mod rolling;
 pub mod sabr;
+pub mod skew;
+pub mod smile;
 pub mod stale;
+pub mod surface;
 pub mod tail;
 pub mod underlying;
 pub mod volvol;
@@ -47,7 +59,10 @@ pub use input::{EventClock, LogReturns, NS_PER_YEAR, Return, check_price};
 pub use outlier::{OutlierAction, OutlierConfig, OutlierFilter, Verdict};
 pub use rolling::RollingRealizedVol;
 pub use sabr::{SabrCalibration, SabrParams};
+pub use skew::{DELTA_25, SmileSummary};
+pub use smile::Smile;
 pub use stale::StaleDetector;
+pub use surface::VolSurface;
 pub use tail::{DEFAULT_NU_BOUNDS, TailEstimator};
 pub use underlying::{UnderlyingConfig, UnderlyingEstimator};
 pub use volvol::VolOfVol;

@@ -43,3 +43,40 @@ fn steady_state_prints_and_macro_levels_do_not_allocate() {
             .is_some_and(|vol| vol > 0.0)
     );
 }
+
+#[test]
+fn replacing_quotes_querying_and_calibration_slices_do_not_allocate() {
+    use recal_estimate::VolSurface;
+    const DAY: u64 = 86_400_000_000_000;
+    let strikes: [f64; 7] = [
+        7_000.0, 8_000.0, 8_500.0, 9_000.0, 9_500.0, 10_000.0, 11_000.0,
+    ];
+    let mut surface = VolSurface::new(365.0 * 86_400e9, 1.0).unwrap();
+    surface.set_time(0).unwrap();
+    let quote = |surface: &mut VolSurface, round: u32| {
+        for expiry in [7 * DAY, 30 * DAY] {
+            surface
+                .set_forward(expiry, 9_000.0 + f64::from(round % 5))
+                .unwrap();
+            for (i, &k) in strikes.iter().enumerate() {
+                let skew = 0.1 * ((k - 9_000.0) / 9_000.0).powi(2) - 0.02 * (i as f64 - 3.0);
+                let iv = 0.7 + skew + 0.001 * f64::from((round + i as u32) % 3);
+                surface.set_iv(expiry, k, iv).unwrap();
+            }
+        }
+    };
+    // Warm-up: every strike inserted once, every fit started once.
+    quote(&mut surface, 0);
+    while surface.calibrate(10) > 0 {}
+    let allocations = allocation_counter::measure(|| {
+        for round in 1..50 {
+            quote(&mut surface, round);
+            surface.calibrate(3);
+            std::hint::black_box(surface.vol(9_300.0, 0.05).unwrap());
+            for (_, summary) in surface.summaries() {
+                std::hint::black_box(summary.unwrap());
+            }
+        }
+    });
+    assert_eq!(allocations.count_total, 0);
+}

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use recal_estimate::{
-    DeviationWindow, OutlierConfig, OutlierFilter, SabrCalibration, UnderlyingConfig,
-    UnderlyingEstimator, Verdict,
+    DeviationWindow, OutlierConfig, OutlierFilter, SabrCalibration, Smile, UnderlyingConfig,
+    UnderlyingEstimator, Verdict, VolSurface,
 };
 
 fn data_dir(sub: &str) -> Option<PathBuf> {
@@ -64,21 +64,19 @@ fn delta(greeks: &str) -> f64 {
         .unwrap()
 }
 
-#[test]
-fn sabr_fits_deribit_mark_smiles_per_expiry() {
-    let Some(dir) = data_dir("deribit-chains-2020-05") else {
-        return;
-    };
+/// One chain file: its name, and its rows by expiry (ms epoch).
+type Chain = (String, BTreeMap<u64, Vec<Quote>>);
+
+/// Every Deribit chain file, in name order.
+fn deribit_chains() -> Option<Vec<Chain>> {
+    let dir = data_dir("deribit-chains-2020-05")?;
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .collect();
     files.sort();
-    let mut fitted = 0;
-    for file in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-    {
+    let chains = files.iter().map(|file| {
         let text = std::fs::read_to_string(file).unwrap();
         let mut lines = text.lines();
         let header = split_csv(lines.next().unwrap());
@@ -108,28 +106,49 @@ fn sabr_fits_deribit_mark_smiles_per_expiry() {
                 .or_default()
                 .push(row);
         }
-        println!("{}", file.file_name().unwrap().to_string_lossy());
+        (
+            file.file_name().unwrap().to_string_lossy().into_owned(),
+            expiries,
+        )
+    });
+    Some(chains.collect())
+}
+
+/// Deribit's own convention (PROVENANCE.md): T in 365-day years.
+const MS_PER_YEAR: f64 = 365.0 * 86_400_000.0;
+
+/// One expiry's smile as quoted: median forward, mean quote time (ms), and one point per
+/// strike: the out-of-the-money side, between the 5-delta wings. Farther out Deribit's marks
+/// sit on the minimum price tick and its IV plateaus (e.g. a flat 171.5 % / 175.5 % on the
+/// 1-day expiry of 2020-05-14), which carry no smile information.
+fn quoted_smile(rows: &[Quote]) -> (f64, u64, Vec<(f64, f64)>) {
+    let mut forwards: Vec<f64> = rows.iter().map(|r| r.forward).collect();
+    forwards.sort_by(f64::total_cmp);
+    let forward = forwards[forwards.len() / 2];
+    let t_ms = rows.iter().map(|r| r.timestamp_ms).sum::<u64>() / rows.len() as u64;
+    let mut points: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r.mark_iv > 0.0 && r.call == (r.strike >= forward) && r.delta.abs() >= 0.05)
+        .map(|r| (r.strike, r.mark_iv))
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (forward, t_ms, points)
+}
+
+#[test]
+fn sabr_fits_deribit_mark_smiles_per_expiry() {
+    let Some(chains) = deribit_chains() else {
+        return;
+    };
+    let mut fitted = 0;
+    for (name, expiries) in &chains {
+        println!("{name}");
         println!(
             "  expiry(ms)     T(days)  forward  points  RMSE(vol pts)  max|err|  alpha   rho     nu   iters"
         );
-        for (expiry_ms, rows) in &expiries {
-            let mut forwards: Vec<f64> = rows.iter().map(|r| r.forward).collect();
-            forwards.sort_by(f64::total_cmp);
-            let forward = forwards[forwards.len() / 2];
-            let t_ms = rows.iter().map(|r| r.timestamp_ms).sum::<u64>() / rows.len() as u64;
-            // Deribit's own convention (PROVENANCE.md): T in 365-day years.
-            let expiry_years = (*expiry_ms - t_ms) as f64 / (365.0 * 86_400_000.0);
-            // One point per strike: the out-of-the-money side, between the 5-delta wings.
-            // Farther out Deribit's marks sit on the minimum price tick and its IV plateaus
-            // (e.g. a flat 171.5 % / 175.5 % on the 1-day expiry of 2020-05-14), which carry
-            // no smile information.
-            let points: Vec<(f64, f64)> = rows
-                .iter()
-                .filter(|r| {
-                    r.mark_iv > 0.0 && r.call == (r.strike >= forward) && r.delta.abs() >= 0.05
-                })
-                .map(|r| (r.strike, r.mark_iv))
-                .collect();
+        for (expiry_ms, rows) in expiries {
+            let (forward, t_ms, points) = quoted_smile(rows);
+            let expiry_years = (*expiry_ms - t_ms) as f64 / MS_PER_YEAR;
             if points.len() < 3 {
                 println!("  {expiry_ms}  only {} points, not fitted", points.len());
                 continue;
@@ -166,6 +185,181 @@ fn sabr_fits_deribit_mark_smiles_per_expiry() {
         }
     }
     assert!(fitted >= 10, "fitted {fitted} expiries");
+}
+
+/// Deribit's own delta at `strike`, linear in strike between the nearest quoted options of
+/// the kind on either side.
+fn deribit_delta_at(rows: &[Quote], call: bool, strike: f64) -> Option<f64> {
+    let side = || rows.iter().filter(|r| r.call == call && r.mark_iv > 0.0);
+    let below = side()
+        .filter(|r| r.strike <= strike)
+        .max_by(|a, b| a.strike.total_cmp(&b.strike))?;
+    let above = side()
+        .filter(|r| r.strike >= strike)
+        .min_by(|a, b| a.strike.total_cmp(&b.strike))?;
+    if above.strike == below.strike {
+        return Some(below.delta);
+    }
+    let u = (strike - below.strike) / (above.strike - below.strike);
+    Some(below.delta + u * (above.delta - below.delta))
+}
+
+/// Runs a smile's SABR fit in slices of 10 iterations until it has no work left.
+fn calibrate_fully(smile: &mut Smile) {
+    let mut slices = 0;
+    while smile.fit_pending() && slices < 200 {
+        smile.calibrate(10);
+        slices += 1;
+    }
+}
+
+#[test]
+fn iv_surface_from_deribit_mark_ivs() {
+    let Some(chains) = deribit_chains() else {
+        return;
+    };
+    let mut checked = 0;
+    let (mut sabr_total, mut flat_total, mut held_out) = (0.0, 0.0, 0);
+    let mut worst_delta: f64 = 0.0;
+    for (name, expiries) in &chains {
+        // The surface's clock: the mean quote time of the whole snapshot.
+        let rows = expiries.values().flatten();
+        let now_ms = rows.clone().map(|r| r.timestamp_ms).sum::<u64>() / rows.count() as u64;
+        let mut surface = VolSurface::new(MS_PER_YEAR * 1e6, 1.0).unwrap();
+        surface.set_time(now_ms * 1_000_000).unwrap();
+        let mut quotes = Vec::new();
+        for (&expiry_ms, rows) in expiries {
+            let (forward, _, points) = quoted_smile(rows);
+            let expiry_ns = expiry_ms * 1_000_000;
+            surface.set_forward(expiry_ns, forward).unwrap();
+            for &(k, iv) in &points {
+                surface.set_iv(expiry_ns, k, iv).unwrap();
+            }
+            quotes.push((expiry_ns, points));
+        }
+        // Background work, one slice per "event", until every fit is done.
+        let mut slices = 0;
+        while surface.calibrate(10) > 0 && slices < 2_000 {
+            slices += 1;
+        }
+        // The surface reproduces every quoted mark IV at its strike and expiry, exactly.
+        for (expiry_ns, points) in &quotes {
+            let t = surface.smile(*expiry_ns).unwrap().expiry_years();
+            for &(k, iv) in points {
+                assert_eq!(surface.vol(k, t).unwrap(), iv, "{name} {expiry_ns} {k}");
+                checked += 1;
+            }
+        }
+        // Calendar check of the marks: w(k) should not fall from one expiry to the next.
+        let grid: Vec<f64> = (-12..=12).map(|i| f64::from(i) * 0.025).collect();
+        let mut falls = 0;
+        let smiles: Vec<_> = surface.expiries().map(|(_, s)| s).collect();
+        for pair in smiles.windows(2) {
+            for &k in &grid {
+                let (w0, w1) = (pair[0].total_variance(k), pair[1].total_variance(k));
+                falls += usize::from(w1.unwrap() < w0.unwrap());
+            }
+        }
+        println!(
+            "{name}: {slices} calibration slices of 10 iterations; calendar: w(k) falls between adjacent expiries at {falls} of {} (k, pair) points, k in [-0.3, 0.3]",
+            grid.len() * (smiles.len() - 1)
+        );
+        assert_eq!(falls, 0, "{name}: calendar arbitrage in the marks");
+        println!(
+            "  expiry      T(days)  forward  quotes  ATM(%)  RR25(pts)  BF25(pts)  SABR RMSE(pts)  converged  | held-out wings: strikes  SABR mean/max(pts)  flat mean/max(pts)"
+        );
+        for (((expiry_ns, summary), (_, points)), rows) in
+            surface.summaries().zip(&quotes).zip(expiries.values())
+        {
+            let smile = surface.smile(expiry_ns).unwrap();
+            let days = smile.expiry_years() * 365.0;
+            // Our 25-delta strikes carry Deribit's own (Black-76 forward) delta of 0.25, to
+            // the interpolation between its quoted strikes.
+            if days >= 1.0 {
+                for delta in [0.25, -0.25] {
+                    let k = smile.strike_at_delta(delta).unwrap();
+                    let theirs = deribit_delta_at(rows, delta > 0.0, k).unwrap();
+                    assert!(
+                        (theirs - delta).abs() < 0.02,
+                        "{name} day {days}: {theirs} at {k}"
+                    );
+                    worst_delta = worst_delta.max((theirs - delta).abs());
+                }
+            }
+            let date = expiry_ns / 1_000_000_000 / 86_400;
+            let line = match summary {
+                Ok(s) => format!(
+                    "{:6.2}  {:+9.2}  {:+9.2}  {:14.3}  {:9}",
+                    s.atm_vol * 100.0,
+                    s.risk_reversal_25 * 100.0,
+                    s.butterfly_25 * 100.0,
+                    s.fit_rmse.unwrap_or(f64::NAN) * 100.0,
+                    s.converged
+                ),
+                Err(e) => format!("no summary: {e}"),
+            };
+            // Held out: fit the inner strikes, predict the two outermost on each side.
+            let wings = if points.len() >= 8 {
+                let (inner, outer): (Vec<_>, Vec<_>) = points
+                    .iter()
+                    .enumerate()
+                    .partition(|&(i, _)| i >= 2 && i + 2 < points.len());
+                let mut fit = Smile::new(smile.forward(), smile.expiry_years(), 1.0).unwrap();
+                for &(_, &(k, iv)) in &inner {
+                    fit.set_iv(k, iv).unwrap();
+                }
+                let flat_only = fit.clone();
+                calibrate_fully(&mut fit);
+                let errors = |s: &Smile| {
+                    let e: Vec<f64> = outer
+                        .iter()
+                        .map(|&(_, &(k, iv))| (s.vol(k).unwrap() - iv).abs() * 100.0)
+                        .collect();
+                    (
+                        e.iter().sum::<f64>() / e.len() as f64,
+                        e.iter().copied().fold(0.0, f64::max),
+                    )
+                };
+                let (sabr, flat) = (errors(&fit), errors(&flat_only));
+                if days >= 1.0 {
+                    sabr_total += sabr.0;
+                    flat_total += flat.0;
+                    held_out += 1;
+                }
+                format!(
+                    "{:7}  {:8.2} / {:5.2}  {:8.2} / {:5.2}{}",
+                    outer.len(),
+                    sabr.0,
+                    sabr.1,
+                    flat.0,
+                    flat.1,
+                    if fit.wing_params().is_some() {
+                        ""
+                    } else {
+                        " (no converged fit)"
+                    }
+                )
+            } else {
+                format!("{:7}  too few quotes to hold out", 0)
+            };
+            println!(
+                "  day {date}  {days:7.3}  {:8.2}  {:6}  {line}  | {wings}",
+                smile.forward(),
+                smile.len()
+            );
+        }
+    }
+    assert!(checked > 100, "checked {checked} quotes");
+    println!(
+        "{checked} quoted mark IVs reproduced exactly; Deribit's delta at our ±25-delta strikes within {worst_delta:.4} of ±0.25"
+    );
+    println!(
+        "held-out outer strikes, expiries ≥ 1 day: mean abs error {:.2} vol pts with SABR wings, {:.2} flat ({held_out} expiries)",
+        sabr_total / f64::from(held_out),
+        flat_total / f64::from(held_out)
+    );
+    // The SABR wing must beat flat extrapolation on the held-out outer strikes.
+    assert!(held_out >= 8 && sabr_total < flat_total);
 }
 
 /// Closes of the 2020-03-12 Binance BTCUSDT 1-min bars, stamped at each bar's end
