@@ -1,8 +1,13 @@
 //! EIP-712 typed data of a proposal.
 //!
-//! The struct and the domain are hashed by `alloy-sol-types` (`sol!` derive and
-//! [`SolStruct::eip712_signing_hash`](alloy_sol_types::SolStruct::eip712_signing_hash)); nothing
-//! here hashes a type string by hand. The primary type is
+//! The struct and the domain are encoded by `alloy-sol-types` (the `sol!` derive's
+//! `eip712_encode_type` and `eip712_encode_data`, and [`Eip712Domain::separator`]); nothing here
+//! writes a type string or encodes a field by hand. What this module adds is speed: the parts of
+//! the signing hash that never change are hashed once, not per proposal: the type hash of
+//! [`RiskParameterProposal`] once per process, and the domain separator once per
+//! [`PreparedDomain`]. The result is the same 32 bytes as alloy's
+//! [`SolStruct::eip712_signing_hash`], which the
+//! tests check for random proposals and domains. The primary type is
 //!
 //! ```text
 //! RiskParameterProposal(uint32 marketId,uint64 nonce,uint64 validAfter,uint64 expiry,
@@ -18,8 +23,11 @@
 //! [`DOMAIN_VERSION`]. Binding `chainId` and `verifyingContract` into every signature is what
 //! makes a proposal unreplayable on another chain or contract.
 
-use alloy_primitives::{Address, U256};
+use std::sync::LazyLock;
+
+use alloy_primitives::{Address, B256, Keccak256, U256, keccak256};
 pub use alloy_sol_types::Eip712Domain;
+use alloy_sol_types::SolStruct;
 
 /// The EIP-712 domain `name`.
 pub const DOMAIN_NAME: &str = "recal";
@@ -69,4 +77,99 @@ pub fn domain(chain_id: u64, verifying_contract: Address) -> Eip712Domain {
         Some(verifying_contract),
         None,
     )
+}
+
+/// An EIP-712 domain with its domain separator computed once.
+///
+/// Hashing a domain costs several Keccak-256 runs and allocations (its type string, name and
+/// version); a signer or verifier that stays on one domain pays for them once here instead of on
+/// every proposal. [`Emitter`](crate::Emitter) and [`Verifier`](crate::Verifier) prepare their
+/// domain when they are built.
+///
+/// ```
+/// use recal_emit::eip712::{self, PreparedDomain};
+/// let domain = eip712::domain(1, [0xcc; 20].into());
+/// let prepared = PreparedDomain::new(domain.clone());
+/// assert_eq!(prepared.separator(), domain.separator());
+/// assert_eq!(prepared.domain(), &domain);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedDomain {
+    domain: Eip712Domain,
+    separator: B256,
+}
+
+impl PreparedDomain {
+    /// Prepares `domain`: hashes its separator.
+    #[must_use]
+    pub fn new(domain: Eip712Domain) -> Self {
+        let separator = domain.separator();
+        Self { domain, separator }
+    }
+
+    /// The domain.
+    #[must_use]
+    pub const fn domain(&self) -> &Eip712Domain {
+        &self.domain
+    }
+
+    /// The domain separator, `hashStruct(domain)`.
+    #[must_use]
+    pub const fn separator(&self) -> B256 {
+        self.separator
+    }
+}
+
+impl From<Eip712Domain> for PreparedDomain {
+    fn from(domain: Eip712Domain) -> Self {
+        Self::new(domain)
+    }
+}
+
+/// Something that yields an EIP-712 domain separator: an [`Eip712Domain`] (hashed on every
+/// call) or a [`PreparedDomain`] (hashed once).
+pub trait DomainSeparator {
+    /// The domain separator, `hashStruct(domain)`.
+    fn domain_separator(&self) -> B256;
+}
+
+impl DomainSeparator for Eip712Domain {
+    fn domain_separator(&self) -> B256 {
+        self.separator()
+    }
+}
+
+impl DomainSeparator for PreparedDomain {
+    fn domain_separator(&self) -> B256 {
+        self.separator
+    }
+}
+
+/// `typeHash` of [`RiskParameterProposal`]: Keccak-256 of alloy's `encodeType` string, hashed
+/// on first use.
+static PROPOSAL_TYPE_HASH: LazyLock<B256> =
+    LazyLock::new(|| keccak256(RiskParameterProposal::eip712_encode_type().as_bytes()));
+
+impl RiskParameterProposal {
+    /// `hashStruct(proposal) = keccak256(typeHash ‖ encodeData(proposal))`, with the type hash
+    /// computed once per process and `encodeData` from the `sol!` derive. Equal to
+    /// [`SolStruct::eip712_hash_struct`], which re-hashes the type string on every call.
+    #[must_use]
+    pub fn struct_hash(&self) -> B256 {
+        let mut hasher = Keccak256::new();
+        hasher.update(*PROPOSAL_TYPE_HASH);
+        hasher.update(self.eip712_encode_data());
+        hasher.finalize()
+    }
+
+    /// The EIP-712 signing hash `keccak256(0x19 0x01 ‖ domainSeparator ‖ hashStruct(proposal))`;
+    /// equal to [`SolStruct::eip712_signing_hash`], and cheaper with a [`PreparedDomain`].
+    #[must_use]
+    pub fn signing_hash<D: DomainSeparator + ?Sized>(&self, domain: &D) -> B256 {
+        let mut preimage = [0u8; 2 + 32 + 32];
+        preimage[..2].copy_from_slice(&[0x19, 0x01]);
+        preimage[2..34].copy_from_slice(domain.domain_separator().as_slice());
+        preimage[34..].copy_from_slice(self.struct_hash().as_slice());
+        keccak256(preimage)
+    }
 }

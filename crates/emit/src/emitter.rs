@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use alloy_sol_types::Eip712Domain;
 use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
 
 use crate::digest::InputsDigest;
+use crate::eip712::PreparedDomain;
 use crate::error::EmitError;
 use crate::proposal::{Proposal, SignedProposal};
 use crate::signer::Signer;
@@ -71,18 +71,20 @@ struct MarketCursor {
 #[derive(Debug)]
 pub struct Emitter<S> {
     signer: S,
-    domain: Eip712Domain,
+    domain: PreparedDomain,
     config: EmitterConfig,
     digest: InputsDigest,
     markets: BTreeMap<MarketId, MarketCursor>,
 }
 
 impl<S: Signer> Emitter<S> {
-    /// An emitter signing with `signer` for the verifier at `domain`; nonces start at 1.
-    pub fn new(signer: S, domain: Eip712Domain, config: EmitterConfig) -> Self {
+    /// An emitter signing with `signer` for the verifier at `domain` (an
+    /// [`Eip712Domain`](crate::eip712::Eip712Domain), prepared here, or a
+    /// [`PreparedDomain`]); nonces start at 1.
+    pub fn new(signer: S, domain: impl Into<PreparedDomain>, config: EmitterConfig) -> Self {
         Self {
             signer,
-            domain,
+            domain: domain.into(),
             config,
             digest: InputsDigest::new(),
             markets: BTreeMap::new(),

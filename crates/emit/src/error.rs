@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256};
-use recal_types::{MarketId, Nonce, ParameterId};
+use recal_types::{MarketId, Nonce, ParameterId, UnknownTriggerCause};
 
 /// Why a secret key could not be loaded. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]
@@ -179,4 +179,59 @@ pub enum Rejection {
     /// No pending proposal has this id (never queued, executed, vetoed or superseded).
     #[error("no pending proposal {0}")]
     UnknownProposal(B256),
+}
+
+/// Bytes that are not a signed proposal in the [`record`](crate::record) layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The record is not [`record::LEN`](crate::record::LEN) bytes long.
+    #[error("a signed proposal record is 186 bytes, not {0}")]
+    Length(usize),
+    /// The trigger cause code is unknown.
+    #[error(transparent)]
+    TriggerCause(#[from] UnknownTriggerCause),
+}
+
+/// JSON that is not a signed proposal's [typed data](crate::SignedTypedData).
+#[derive(Debug, thiserror::Error)]
+pub enum TypedDataError {
+    /// Not JSON, or not an object of the expected shape.
+    #[error("malformed typed data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// `primaryType` is not `RiskParameterProposal`.
+    #[error("primary type {0:?} is not RiskParameterProposal")]
+    PrimaryType(String),
+    /// `types` does not describe the domain's fields and the proposal's type.
+    #[error("types do not match the domain and RiskParameterProposal")]
+    Types,
+    /// A field's value does not parse (hex, address or decimal integer).
+    #[error("field {0} does not parse")]
+    Field(&'static str),
+    /// The trigger cause code is unknown.
+    #[error(transparent)]
+    TriggerCause(#[from] UnknownTriggerCause),
+}
+
+/// A sink could not deliver a signed proposal.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The receiving end of a channel sink is gone.
+    #[error("the channel's receiver is gone")]
+    Disconnected,
+    /// The journal could not be opened, is of another schema, or refused the record.
+    #[error("journal: {0}")]
+    Journal(#[from] recal_journal::JournalError),
+    /// Writing an NDJSON line failed.
+    #[error("write failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The TCP peer stayed unreachable through every reconnection attempt.
+    #[error("{address} unreachable after {attempts} attempts: {last}")]
+    Unreachable {
+        /// The peer.
+        address: std::net::SocketAddr,
+        /// Connection attempts made for this proposal.
+        attempts: u32,
+        /// The last attempt's error.
+        last: std::io::Error,
+    },
 }

@@ -5,7 +5,12 @@
 //! proposal was computed from, EIP-712 typed data ([`eip712`]), and a deterministic signature
 //! ([`Secp256k1Signer`], RFC 6979); [`Emitter`] ties them together as the stage's state
 //! machine. [`Verifier`] is an integer model of the contract: signer set,
-//! nonces, [`Guardrails`], time-lock, expiry, pause and guardian veto.
+//! nonces, [`Guardrails`], time-lock, expiry, pause and guardian veto. Signed proposals leave
+//! through [`sink`]s: a closure, a channel, a journal (the fixed [`record`] layout), NDJSON
+//! [typed data](SignedTypedData) to any writer or over TCP.
+//!
+//! Signing hashes are computed with the type hash and, given a [`eip712::PreparedDomain`], the
+//! domain separator hashed once, so each proposal costs only its own struct hash.
 //!
 //! ```
 //! use recal_emit::{eip712, InputsDigest, Proposal, Secp256k1Signer, Signer};
@@ -35,18 +40,25 @@ mod error;
 mod guardrails;
 mod keyfile;
 mod proposal;
+pub mod record;
 mod signer;
+pub mod sink;
+mod typed_data;
 mod verifier;
 
 pub use digest::InputsDigest;
 pub use emitter::{Emitter, EmitterConfig};
-pub use error::{EmitError, GuardrailConfigError, KeyError, Rejection, SignError};
+pub use error::{
+    EmitError, GuardrailConfigError, KeyError, RecordError, Rejection, SignError, SinkError,
+    TypedDataError,
+};
 pub use guardrails::{Guardrail, Guardrails};
 pub use keyfile::{SecretKeyBytes, load_secret_key};
 pub use proposal::{Proposal, SignedProposal};
 #[cfg(feature = "ed25519")]
 pub use signer::Ed25519Signer;
 pub use signer::{EthSignature, Secp256k1Signer, Signer};
+pub use typed_data::SignedTypedData;
 pub use verifier::{Outcome, PendingProposal, Verifier};
 
 /// Addresses and 32-byte words as used throughout this crate (re-exported from

@@ -1,10 +1,11 @@
 //! The parameter proposal and its signed form.
 
 use alloy_primitives::B256;
-use alloy_sol_types::{Eip712Domain, SolStruct};
-use recal_types::{MarketId, MoneynessBucket, Nonce, ParameterSet, TriggerCause};
+use recal_types::{
+    MarketId, MoneynessBucket, Nonce, ParameterSet, TriggerCause, UnknownTriggerCause,
+};
 
-use crate::eip712::RiskParameterProposal;
+use crate::eip712::{DomainSeparator, RiskParameterProposal};
 use crate::error::SignError;
 use crate::signer::Signer;
 
@@ -69,19 +70,54 @@ impl Proposal {
         }
     }
 
+    /// The proposal that [`typed`](Self::typed) turns into `typed`, e.g. after reading typed
+    /// data back; fails only on an unknown trigger cause code.
+    pub fn from_typed(typed: &RiskParameterProposal) -> Result<Self, UnknownTriggerCause> {
+        let mut liquidation_addon_ppm = [0; MoneynessBucket::COUNT];
+        for (bucket, value) in [
+            (MoneynessBucket::Atm, typed.liquidationAddonAtmPpm),
+            (MoneynessBucket::Otm, typed.liquidationAddonOtmPpm),
+            (MoneynessBucket::DeepOtm, typed.liquidationAddonDeepOtmPpm),
+            (MoneynessBucket::FarWings, typed.liquidationAddonFarWingsPpm),
+        ] {
+            liquidation_addon_ppm[bucket.index()] = value;
+        }
+        Ok(Self {
+            market: MarketId(typed.marketId),
+            nonce: Nonce(typed.nonce),
+            valid_after: typed.validAfter,
+            expiry: typed.expiry,
+            parameters: ParameterSet {
+                initial_margin_ppm: typed.initialMarginPpm,
+                maintenance_margin_ppm: typed.maintenanceMarginPpm,
+                liquidation_addon_ppm,
+                liquidation_penalty_ppm: typed.liquidationPenaltyPpm,
+                auction_slippage_penalty_ppm: typed.auctionSlippagePenaltyPpm,
+                insurance_fund_rate_ppm: typed.insuranceFundRatePpm,
+                funding_shift_ppm: typed.fundingShiftPpm,
+                max_leverage_centi: typed.maxLeverageCenti,
+                open_interest_cap: typed.openInterestCap,
+            },
+            cause: TriggerCause::from_code(typed.triggerCause)?,
+            inputs_digest: typed.inputsDigest,
+        })
+    }
+
     /// The EIP-712 signing hash `keccak256(0x19 0x01 ‖ domainSeparator ‖ hashStruct(proposal))`.
     ///
     /// It is also the proposal's id in the verifier (e.g. for a guardian veto): it changes with
-    /// any field, chain or contract.
+    /// any field, chain or contract. `domain` is an
+    /// [`Eip712Domain`](crate::eip712::Eip712Domain) or, to skip re-hashing the domain on every
+    /// call, a [`PreparedDomain`](crate::eip712::PreparedDomain).
     #[must_use]
-    pub fn signing_hash(&self, domain: &Eip712Domain) -> B256 {
-        self.typed().eip712_signing_hash(domain)
+    pub fn signing_hash<D: DomainSeparator + ?Sized>(&self, domain: &D) -> B256 {
+        self.typed().signing_hash(domain)
     }
 
-    /// Signs the proposal for `domain`.
-    pub fn sign<S: Signer>(
+    /// Signs the proposal for `domain` (as in [`signing_hash`](Self::signing_hash)).
+    pub fn sign<S: Signer, D: DomainSeparator + ?Sized>(
         &self,
-        domain: &Eip712Domain,
+        domain: &D,
         signer: &S,
     ) -> Result<SignedProposal<S::Signature>, SignError> {
         Ok(SignedProposal {

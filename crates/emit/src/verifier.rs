@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256};
-use alloy_sol_types::Eip712Domain;
 use recal_types::{MarketId, Nonce, ParameterSet};
 
+use crate::eip712::PreparedDomain;
 use crate::error::Rejection;
 use crate::guardrails::Guardrails;
 use crate::proposal::SignedProposal;
@@ -95,7 +95,7 @@ struct Market {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    domain: Eip712Domain,
+    domain: PreparedDomain,
     signers: BTreeSet<Address>,
     guardian: Address,
     paused: bool,
@@ -103,15 +103,16 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier deployed at `domain` (which names its chain and address), accepting
+    /// A verifier deployed at `domain` (which names its chain and address; an
+    /// [`Eip712Domain`](crate::eip712::Eip712Domain), prepared here, or a [`PreparedDomain`]), accepting
     /// proposals signed by any of `signers`, with `guardian` allowed to pause and veto.
     pub fn new(
-        domain: Eip712Domain,
+        domain: impl Into<PreparedDomain>,
         signers: impl IntoIterator<Item = Address>,
         guardian: Address,
     ) -> Self {
         Self {
-            domain,
+            domain: domain.into(),
             signers: signers.into_iter().collect(),
             guardian,
             paused: false,
