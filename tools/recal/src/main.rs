@@ -1,9 +1,9 @@
 //! `recal`: the command-line face of the engine.
 //!
-//! With no arguments it runs the main job on its built-in default (`recal run`). Until the
-//! pipeline lands that job is the ring latency demo; the command stays the same when the demo
-//! market replaces it.
+//! With no arguments it runs the main job on its built-in default (`recal run`): the generated
+//! demo market through the engine. The ring latency demo is `recal ring-demo`.
 
+mod demo_cmd;
 mod journal_cmd;
 mod ring_demo;
 
@@ -19,8 +19,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the main job (today: the ring latency demo). The default when no command is given.
-    Run(ring_demo::RunArgs),
+    /// Run the generated demo market (calm, crash, recovery) through the engine and print the
+    /// timeline of parameter proposals and the latency percentiles. The default command.
+    Run(demo_cmd::RunArgs),
+    /// Ping-pong through two recal rings and print round-trip percentiles beside the floor.
+    RingDemo(ring_demo::RunArgs),
     /// Inspect journals: list segments, dump or tail records, verify integrity.
     #[command(subcommand)]
     Journal(journal_cmd::JournalCommand),
@@ -29,8 +32,9 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        None => ring_demo::run(&ring_demo::RunArgs::default()),
-        Some(Command::Run(args)) => ring_demo::run(&args),
+        None => demo_cmd::run(&demo_cmd::RunArgs::default()),
+        Some(Command::Run(args)) => demo_cmd::run(&args),
+        Some(Command::RingDemo(args)) => ring_demo::run(&args),
         Some(Command::Journal(command)) => journal_cmd::run(command),
     }
 }

@@ -11,7 +11,7 @@ use crossbeam_utils::CachePadded;
 use hdrhistogram::Histogram;
 use recal_ring::{Consumer, Producer, WaitStrategy, ring};
 
-/// Options of `recal run` while it is the ring demo.
+/// Options of `recal ring-demo`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
     /// Round trips measured per contender (ring and floor each).
@@ -20,15 +20,6 @@ pub struct RunArgs {
     /// How the ring halves wait: busy-spin, yield or backoff.
     #[arg(long, value_enum, default_value_t = WaitArg::BusySpin)]
     pub wait: WaitArg,
-}
-
-impl Default for RunArgs {
-    fn default() -> Self {
-        Self {
-            round_trips: 400_000,
-            wait: WaitArg::BusySpin,
-        }
-    }
 }
 
 /// `--wait` values, one per [`WaitStrategy`].
