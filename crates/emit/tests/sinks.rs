@@ -8,17 +8,19 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{Address, address, keccak256};
+use alloy_primitives::Address;
 use recal_emit::eip712::{self, Eip712Domain, PreparedDomain};
 use recal_emit::sink::{
     Backoff, CallbackSink, ChannelSink, JournalSink, NdjsonSink, RECORD_TYPE, Sink, TcpSink,
 };
 use recal_emit::{
-    Emitter, EmitterConfig, EthSignature, InputsDigest, Proposal, Secp256k1Signer, SignedProposal,
-    SignedTypedData, SinkError, record,
+    Emitter, EmitterConfig, EthSignature, Secp256k1Signer, SignedProposal, SignedTypedData,
+    SinkError, record,
 };
 use recal_journal::{JournalError, Reader, Schema, Writer, WriterOptions};
-use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
+use recal_types::{MarketId, ParameterSet, Timestamp, TriggerCause};
+
+mod common;
 
 const T0: u64 = 1_700_000_000;
 
@@ -182,30 +184,7 @@ fn readme_example() -> (serde_json::Value, String) {
 
 #[test]
 fn ndjson_line_is_the_readme_typed_data_plus_its_signature() {
-    let signer = Secp256k1Signer::from_bytes(&keccak256(b"recal example keeper").0).unwrap();
-    let mut digest = InputsDigest::new();
-    digest.absorb(b"record-1");
-    digest.absorb(b"record-2");
-    let proposal = Proposal {
-        market: MarketId(7),
-        nonce: Nonce(42),
-        valid_after: 1_700_000_000,
-        expiry: 1_700_000_600,
-        parameters: ParameterSet {
-            initial_margin_ppm: 100_000,
-            maintenance_margin_ppm: 50_000,
-            liquidation_addon_ppm: [0, 5_000, 20_000, 60_000],
-            liquidation_penalty_ppm: 25_000,
-            auction_slippage_penalty_ppm: 10_000,
-            insurance_fund_rate_ppm: 200_000,
-            funding_shift_ppm: -40,
-            max_leverage_centi: 1_000,
-            open_interest_cap: 1_000_000_000_000_000_000_000_000,
-        },
-        cause: TriggerCause::Deviation,
-        inputs_digest: digest.value(),
-    };
-    let domain = eip712::domain(1, address!("CcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"));
+    let (signer, proposal, domain) = common::readme_example();
     let signed = proposal.sign(&domain, &signer).unwrap();
     let mut sink = NdjsonSink::new(Vec::new(), domain);
     sink.deliver(&signed, at(T0)).unwrap();
