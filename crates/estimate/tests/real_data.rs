@@ -21,24 +21,6 @@ fn data_dir(sub: &str) -> Option<PathBuf> {
     }
 }
 
-/// Splits one CSV line, honouring double quotes (Deribit rows embed Python dicts).
-fn split_csv(line: &str) -> Vec<&str> {
-    let mut fields = Vec::new();
-    let (mut start, mut quoted) = (0, false);
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => {
-                fields.push(line[start..i].trim_matches('"'));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    fields.push(line[start..].trim_matches('"'));
-    fields
-}
-
 /// One Deribit option row, the columns used.
 struct Quote {
     call: bool,
@@ -77,10 +59,9 @@ fn deribit_chains() -> Option<Vec<Chain>> {
         .collect();
     files.sort();
     let chains = files.iter().map(|file| {
-        let text = std::fs::read_to_string(file).unwrap();
-        let mut lines = text.lines();
-        let header = split_csv(lines.next().unwrap());
-        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let mut reader = csv::Reader::from_path(file).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         let (c_exp, c_type, c_strike, c_under, c_ts, c_iv, c_greeks) = (
             col("expiration_timestamp"),
             col("option_type"),
@@ -91,8 +72,9 @@ fn deribit_chains() -> Option<Vec<Chain>> {
             col("greeks"),
         );
         let mut expiries: BTreeMap<u64, Vec<Quote>> = BTreeMap::new();
-        for line in lines {
-            let f = split_csv(line);
+        for record in reader.records() {
+            let record = record.unwrap();
+            let f: Vec<&str> = record.iter().collect();
             let row = Quote {
                 call: f[c_type] == "call",
                 strike: f[c_strike].parse().unwrap(),

@@ -24,24 +24,6 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/deribit-chains-2020-05")
 }
 
-/// Splits one CSV line, honouring double-quoted fields (which hold commas here).
-fn split_csv(line: &str) -> Vec<&str> {
-    let mut fields = Vec::new();
-    let (mut start, mut quoted) = (0, false);
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => {
-                fields.push(line[start..i].trim_matches('"'));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    fields.push(line[start..].trim_matches('"'));
-    fields
-}
-
 /// Reads `'key': value` out of the Python-dict text of the `greeks` column.
 fn dict_value(dict: &str, key: &str) -> f64 {
     let pattern = format!("'{key}': ");
@@ -58,13 +40,12 @@ struct Row {
 }
 
 fn read_rows(path: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(path).expect("readable data file");
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().expect("header"));
+    let mut reader = csv::Reader::from_path(path).expect("readable data file");
+    let header = reader.headers().expect("header").clone();
     let column = |name: &str| {
         header
             .iter()
-            .position(|h| *h == name)
+            .position(|h| h == name)
             .expect("column present")
     };
     let (expiry, kind, strike, forward, timestamp) = (
@@ -80,9 +61,11 @@ fn read_rows(path: &Path) -> Vec<Row> {
         column("interest_rate"),
         column("greeks"),
     );
-    lines
-        .map(|line| {
-            let f = split_csv(line);
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("well-formed CSV row");
+            let f: Vec<&str> = record.iter().collect();
             let num = |i: usize| f[i].parse::<f64>().expect("numeric field");
             let int = |i: usize| f[i].parse::<i64>().expect("integer field");
             let kind = if f[kind] == "call" {
