@@ -211,27 +211,3 @@ pub enum TypedDataError {
     #[error(transparent)]
     TriggerCause(#[from] UnknownTriggerCause),
 }
-
-/// A sink could not deliver a signed proposal.
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    /// The receiving end of a channel sink is gone.
-    #[error("the channel's receiver is gone")]
-    Disconnected,
-    /// The journal could not be opened, is of another schema, or refused the record.
-    #[error("journal: {0}")]
-    Journal(#[from] recal_journal::JournalError),
-    /// Writing an NDJSON line failed.
-    #[error("write failed: {0}")]
-    Io(#[from] std::io::Error),
-    /// The TCP peer stayed unreachable through every reconnection attempt.
-    #[error("{address} unreachable after {attempts} attempts: {last}")]
-    Unreachable {
-        /// The peer.
-        address: std::net::SocketAddr,
-        /// Connection attempts made for this proposal.
-        attempts: u32,
-        /// The last attempt's error.
-        last: std::io::Error,
-    },
-}

@@ -5,9 +5,10 @@
 //! proposal was computed from, EIP-712 typed data ([`eip712`]), and a deterministic signature
 //! ([`Secp256k1Signer`], RFC 6979); [`Emitter`] ties them together as the stage's state
 //! machine. [`Verifier`] is an integer model of the contract: signer set,
-//! nonces, [`Guardrails`], time-lock, expiry, pause and guardian veto. Signed proposals leave
-//! through [`sink`]s: a closure, a channel, a journal (the fixed [`record`] layout), NDJSON
-//! [typed data](SignedTypedData) to any writer or over TCP.
+//! nonces, [`Guardrails`], time-lock, expiry, pause and guardian veto. Signed proposals are
+//! encoded as a fixed binary [`record`] (for journals) or as [typed-data JSON](SignedTypedData)
+//! (for `eth_signTypedData_v4` tooling); the sinks that deliver them (callback, channel,
+//! journal, NDJSON, TCP) do I/O and so live in `recal-pipeline`.
 //!
 //! Signing hashes are computed with the type hash and, given a [`eip712::PreparedDomain`], the
 //! domain separator hashed once, so each proposal costs only its own struct hash.
@@ -42,15 +43,13 @@ mod keyfile;
 mod proposal;
 pub mod record;
 mod signer;
-pub mod sink;
 mod typed_data;
 mod verifier;
 
 pub use digest::InputsDigest;
 pub use emitter::{Emitter, EmitterConfig};
 pub use error::{
-    EmitError, GuardrailConfigError, KeyError, RecordError, Rejection, SignError, SinkError,
-    TypedDataError,
+    EmitError, GuardrailConfigError, KeyError, RecordError, Rejection, SignError, TypedDataError,
 };
 pub use guardrails::{Guardrail, Guardrails};
 pub use keyfile::{SecretKeyBytes, load_secret_key};
@@ -58,7 +57,7 @@ pub use proposal::{Proposal, SignedProposal};
 #[cfg(feature = "ed25519")]
 pub use signer::Ed25519Signer;
 pub use signer::{EthSignature, Secp256k1Signer, Signer};
-pub use typed_data::SignedTypedData;
+pub use typed_data::{SignedTypedData, write_typed_data_json};
 pub use verifier::{Outcome, PendingProposal, Verifier};
 
 /// Addresses and 32-byte words as used throughout this crate (re-exported from

@@ -1,4 +1,4 @@
-//! The fixed binary layout of a signed proposal, as the journal sink stores it.
+//! The fixed binary layout of a signed proposal, as the pipeline's journal sink stores it.
 //!
 //! [`LEN`] = 186 bytes, integers little-endian (as the journal's own frames), no padding:
 //!
@@ -23,8 +23,8 @@
 //! | 153 | 32 | signature `s` (big-endian, as signed) |
 //! | 185 | 1 | signature `v` (27 or 28) |
 //!
-//! The layout's version is the journal schema's ([`SCHEMA_VERSION`](crate::sink::SCHEMA_VERSION));
-//! a new layout gets a new version.
+//! [`VERSION`] is this layout's version (the proposal journal's schema version); a new layout
+//! gets a new version.
 
 use alloy_primitives::B256;
 use recal_types::{MarketId, MoneynessBucket, Nonce, ParameterSet, TriggerCause};
@@ -35,6 +35,9 @@ use crate::signer::EthSignature;
 
 /// Length in bytes of an encoded signed proposal.
 pub const LEN: usize = 186;
+
+/// Version of this layout; journals of proposals carry it as their schema version.
+pub const VERSION: u32 = 1;
 
 /// Encodes `signed` in the layout above.
 ///

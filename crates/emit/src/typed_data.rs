@@ -54,7 +54,7 @@ impl SignedTypedData {
     /// Writes the JSON object, on one line without a trailing newline, to `out`; fails only
     /// if `out` does.
     pub fn write_json(&self, out: impl std::io::Write) -> Result<(), serde_json::Error> {
-        write_json(&self.domain, &self.signed, out)
+        write_typed_data_json(&self.domain, &self.signed, out)
     }
 
     /// Parses a JSON object written by [`write_json`](Self::write_json) (or by hand, in the same
@@ -207,9 +207,10 @@ fn types_for(domain: &Eip712Domain) -> BTreeMap<String, Vec<TypedField>> {
     ])
 }
 
-/// Writes the JSON object of `signed` for `domain` to `out` (what
-/// [`SignedTypedData::write_json`] does, without owning a copy of the domain).
-pub(crate) fn write_json(
+/// Writes the JSON object of `signed` for `domain` to `out`, on one line without a trailing
+/// newline (what [`SignedTypedData::write_json`] does, without owning a copy of the domain);
+/// fails only if `out` does.
+pub fn write_typed_data_json(
     domain: &Eip712Domain,
     signed: &SignedProposal<EthSignature>,
     out: impl std::io::Write,

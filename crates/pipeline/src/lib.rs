@@ -17,7 +17,8 @@
 //! Placement: [`Fused`] runs all five on one thread, run-to-completion per input message (see
 //! its docs for the `pinned` and `auto` placements to come). [`Metrics`] holds the counters
 //! and the receive → decision and receive → signed latency percentiles. [`demo`] generates a
-//! seeded, deterministic market with a crash to run it on.
+//! seeded, deterministic market with a crash to run it on. [`sink`] delivers signed proposals to
+//! the outside (callback, channel, journal, NDJSON, TCP).
 
 mod chain;
 mod clock;
@@ -31,6 +32,7 @@ mod fused;
 mod greeks;
 mod message;
 mod metrics;
+pub mod sink;
 mod stage;
 mod trigger;
 

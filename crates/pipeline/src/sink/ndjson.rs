@@ -2,21 +2,21 @@
 
 use std::io::Write;
 
-use alloy_sol_types::Eip712Domain;
+use recal_emit::eip712::Eip712Domain;
 use recal_types::Timestamp;
 
 use super::Sink;
-use crate::error::SinkError;
-use crate::proposal::SignedProposal;
-use crate::signer::EthSignature;
-use crate::typed_data;
+use super::SinkError;
+use recal_emit::EthSignature;
+use recal_emit::SignedProposal;
+use recal_emit::write_typed_data_json;
 
-/// Writes every signed proposal as one line of [typed-data JSON](crate::SignedTypedData) and a
+/// Writes every signed proposal as one line of [typed-data JSON](recal_emit::SignedTypedData) and a
 /// `\n` to `out` (stdout, a file, a pipe), flushing after each line so a reader sees whole
 /// lines as soon as they are emitted.
 ///
 /// ```
-/// use recal_emit::sink::{NdjsonSink, Sink};
+/// use recal_pipeline::sink::{NdjsonSink, Sink};
 /// use recal_emit::{eip712, SignedTypedData};
 /// # use recal_emit::{B256, EthSignature, Proposal, SignedProposal};
 /// # use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
@@ -85,7 +85,7 @@ impl NdjsonLine {
         signed: &SignedProposal<EthSignature>,
     ) -> Result<&[u8], std::io::Error> {
         self.bytes.clear();
-        typed_data::write_json(&self.domain, signed, &mut self.bytes)?;
+        write_typed_data_json(&self.domain, signed, &mut self.bytes)?;
         self.bytes.push(b'\n');
         Ok(&self.bytes)
     }

@@ -1,5 +1,5 @@
 //! Every sink with real proposals from an emitter: callback, channel, journal, NDJSON (against
-//! the README's typed data) and TCP over loopback with a real socket.
+//! the typed-data JSON) and TCP over loopback with a real socket.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -10,17 +10,15 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::Address;
 use recal_emit::eip712::{self, Eip712Domain, PreparedDomain};
-use recal_emit::sink::{
-    Backoff, CallbackSink, ChannelSink, JournalSink, NdjsonSink, RECORD_TYPE, Sink, TcpSink,
-};
 use recal_emit::{
-    Emitter, EmitterConfig, EthSignature, Secp256k1Signer, SignedProposal, SignedTypedData,
-    SinkError, record,
+    Emitter, EmitterConfig, EthSignature, Secp256k1Signer, SignedProposal, SignedTypedData, record,
 };
 use recal_journal::{JournalError, Reader, Schema, Writer, WriterOptions};
+use recal_pipeline::sink::{
+    Backoff, CallbackSink, ChannelSink, JournalSink, NdjsonSink, RECORD_TYPE, Sink, SinkError,
+    TcpSink,
+};
 use recal_types::{MarketId, ParameterSet, Timestamp, TriggerCause};
-
-mod common;
 
 const T0: u64 = 1_700_000_000;
 
@@ -118,7 +116,7 @@ fn journal_sink_appends_records_that_decode_to_the_proposals() {
 
     let reader = Reader::open(dir.path())
         .unwrap()
-        .expect_schema(&recal_emit::sink::schema())
+        .expect_schema(&recal_pipeline::sink::schema())
         .unwrap();
     let records: Vec<_> = reader.iter().collect::<Result<_, _>>().unwrap();
     assert_eq!(records.len(), proposals.len());
@@ -167,49 +165,6 @@ fn ndjson_sink_writes_one_parsable_line_per_proposal() {
             Secp256k1Signer::from_bytes(&[5; 32]).unwrap().address()
         );
     }
-}
-
-const README: &str = include_str!("../README.md");
-
-/// The README's typed data (the first ```json block) and signature (the block after it).
-fn readme_example() -> (serde_json::Value, String) {
-    let json_start = README.find("```json\n").unwrap() + "```json\n".len();
-    let json_len = README[json_start..].find("```").unwrap();
-    let json = serde_json::from_str(&README[json_start..json_start + json_len]).unwrap();
-    let after = &README[json_start + json_len..];
-    let signature_start = after.find("```\n0x").unwrap() + "```\n".len();
-    let signature = after[signature_start..].lines().next().unwrap().to_owned();
-    (json, signature)
-}
-
-#[test]
-fn ndjson_line_is_the_readme_typed_data_plus_its_signature() {
-    let (signer, proposal, domain) = common::readme_example();
-    let signed = proposal.sign(&domain, &signer).unwrap();
-    let mut sink = NdjsonSink::new(Vec::new(), domain);
-    sink.deliver(&signed, at(T0)).unwrap();
-    let line = sink.into_inner();
-
-    let mut produced: serde_json::Value = serde_json::from_slice(&line).unwrap();
-    let signature = produced
-        .as_object_mut()
-        .unwrap()
-        .remove("signature")
-        .unwrap();
-    let (readme_typed_data, readme_signature) = readme_example();
-    assert_eq!(produced, readme_typed_data);
-    let rsv = format!(
-        "0x{}{}{:02x}",
-        signature["r"].as_str().unwrap().trim_start_matches("0x"),
-        signature["s"].as_str().unwrap().trim_start_matches("0x"),
-        signature["v"].as_u64().unwrap()
-    );
-    assert_eq!(rsv, readme_signature);
-    // The README example parses back into the same proposal.
-    let mut readme_line = readme_typed_data;
-    readme_line["signature"] = signature;
-    let parsed = SignedTypedData::from_json(readme_line.to_string().as_bytes()).unwrap();
-    assert_eq!(parsed.signed, signed);
 }
 
 /// Quick retries for tests over loopback.

@@ -5,14 +5,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use alloy_sol_types::Eip712Domain;
+use recal_emit::eip712::Eip712Domain;
 use recal_types::Timestamp;
 
 use super::Sink;
+use super::SinkError;
 use super::ndjson::NdjsonLine;
-use crate::error::SinkError;
-use crate::proposal::SignedProposal;
-use crate::signer::EthSignature;
+use recal_emit::EthSignature;
+use recal_emit::SignedProposal;
 
 /// How a [`TcpSink`] retries: up to `attempts` connection or write attempts per proposal, each
 /// bounded by `timeout`, with a pause between failed attempts that starts at `first_delay` and
@@ -46,7 +46,7 @@ impl Default for Backoff {
 }
 
 /// Streams every signed proposal as one NDJSON line of [typed-data
-/// JSON](crate::SignedTypedData) to a TCP peer.
+/// JSON](recal_emit::SignedTypedData) to a TCP peer.
 ///
 /// Connects on the first proposal, and again whenever the connection is found closed (checked
 /// before each line) or a write fails, following its [`Backoff`]; after the last attempt the

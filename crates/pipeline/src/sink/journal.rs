@@ -7,10 +7,10 @@ use recal_journal::{Schema, Writer, WriterOptions};
 use recal_types::Timestamp;
 
 use super::Sink;
-use crate::error::SinkError;
-use crate::proposal::SignedProposal;
-use crate::record;
-use crate::signer::EthSignature;
+use super::SinkError;
+use recal_emit::EthSignature;
+use recal_emit::SignedProposal;
+use recal_emit::record;
 
 /// Schema id of a journal of signed proposals (stage 5's output).
 pub const SCHEMA_ID: u64 = 5;
@@ -19,7 +19,7 @@ pub const SCHEMA_ID: u64 = 5;
 pub const SCHEMA_NAME: &str = "recal.proposals";
 
 /// Schema version: the version of the [`record`] layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = record::VERSION;
 
 /// Record type of a signed proposal in that journal.
 pub const RECORD_TYPE: u32 = 1;
@@ -36,7 +36,7 @@ pub fn schema() -> Schema {
 /// than its predecessor).
 ///
 /// ```
-/// use recal_emit::sink::{JournalSink, Sink};
+/// use recal_pipeline::sink::{JournalSink, Sink};
 /// use recal_emit::record;
 /// use recal_journal::{Reader, WriterOptions};
 /// # use recal_emit::{B256, EthSignature, Proposal, SignedProposal};
@@ -50,7 +50,7 @@ pub fn schema() -> Schema {
 /// let mut sink = JournalSink::open(dir.path(), options)?;
 /// sink.deliver(&signed, Timestamp::from_nanos(1_000))?;
 /// drop(sink);
-/// let reader = Reader::open(dir.path())?.expect_schema(&recal_emit::sink::schema())?;
+/// let reader = Reader::open(dir.path())?.expect_schema(&recal_pipeline::sink::schema())?;
 /// let first = reader.iter().next().unwrap()?;
 /// assert_eq!(record::decode(first.payload)?, signed);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -5,8 +5,8 @@ use std::sync::mpsc::Sender;
 use recal_types::Timestamp;
 
 use super::Sink;
-use crate::error::SinkError;
-use crate::proposal::SignedProposal;
+use super::SinkError;
+use recal_emit::SignedProposal;
 
 /// Sends a copy of every signed proposal over a `std::sync::mpsc` channel, e.g. to a thread
 /// that submits them on chain. The channel is unbounded; fails with
@@ -14,7 +14,7 @@ use crate::proposal::SignedProposal;
 ///
 /// ```
 /// use std::sync::mpsc;
-/// use recal_emit::sink::{ChannelSink, Sink};
+/// use recal_pipeline::sink::{ChannelSink, Sink};
 /// # use recal_emit::{B256, Proposal, SignedProposal};
 /// # use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
 /// # let signed = SignedProposal { proposal: Proposal { market: MarketId(1), nonce: Nonce(1),

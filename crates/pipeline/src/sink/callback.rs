@@ -3,13 +3,13 @@
 use recal_types::Timestamp;
 
 use super::Sink;
-use crate::error::SinkError;
-use crate::proposal::SignedProposal;
+use super::SinkError;
+use recal_emit::SignedProposal;
 
 /// Calls a closure with every signed proposal; never fails.
 ///
 /// ```
-/// use recal_emit::sink::{CallbackSink, Sink};
+/// use recal_pipeline::sink::{CallbackSink, Sink};
 /// # use recal_emit::{B256, Proposal, SignedProposal};
 /// # use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
 /// # let signed = SignedProposal { proposal: Proposal { market: MarketId(1), nonce: Nonce(1),
