@@ -17,95 +17,119 @@ use recal_types::{
 };
 
 use crate::context::Context;
-use crate::json::{self, Json};
+use crate::json::{self, Json, object_fields};
 use crate::sequence::Continuity;
 use crate::{DecodeError, NameRole};
 
+object_fields! {
+    /// Every field any Binance event reads, plus the combined-stream envelope and the
+    /// subscription response's `id`: one walk over the object finds them all.
+    struct Fields {
+        stream: "stream",
+        data: "data",
+        id: "id",
+        kind: "e",
+        event_time: "E",
+        transaction_time: "T",
+        symbol: "s",
+        trade_id: "t",
+        price: "p",
+        quantity: "q",
+        buyer_is_maker: "m",
+        update_id: "u",
+        first_update_id: "U",
+        previous_update_id: "pu",
+        /// Best bid price (`bookTicker`) or bid levels (`depthUpdate`).
+        b: "b",
+        bid_size: "B",
+        /// Best ask price, ask levels, or the aggregate trade id (`aggTrade`).
+        a: "a",
+        ask_size: "A",
+        index_price: "i",
+        funding_rate: "r",
+    }
+}
+
 /// Decodes one Binance message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
-    let event = match (json::optional(root, "stream"), json::optional(root, "data")) {
-        (Some(_), Some(data)) => data,
-        _ => root,
-    };
-    let kind = json::optional(event, "e")
-        .map(|kind| json::as_str(kind).ok_or(DecodeError::WrongType("e")))
-        .transpose()?;
-    match kind {
-        Some("trade") => trade(ctx, event, "t"),
-        Some("aggTrade") => trade(ctx, event, "a"),
-        Some("bookTicker") => book_ticker(ctx, event),
-        Some("depthUpdate") => depth_update(ctx, event),
-        Some("markPriceUpdate") => mark_price(ctx, event),
+    let mut event = Fields::of(root);
+    if let (Some(_), Some(data)) = (event.stream.optional(), event.data.optional()) {
+        event = Fields::of(data);
+    }
+    match event.kind.optional_string()? {
+        Some("trade") => trade(ctx, &event, false),
+        Some("aggTrade") => trade(ctx, &event, true),
+        Some("bookTicker") => book_ticker(ctx, &event),
+        Some("depthUpdate") => depth_update(ctx, &event),
+        Some("markPriceUpdate") => mark_price(ctx, &event),
         Some(_) => Err(DecodeError::UnsupportedMessage),
         // Spot `bookTicker` has no event type.
-        None if json::optional(event, "u").is_some() => book_ticker(ctx, event),
-        None if json::optional(event, "id").is_some() => Ok(()),
+        None if event.update_id.is_present() => book_ticker(ctx, &event),
+        None if event.id.is_present() => Ok(()),
         None => Err(DecodeError::UnsupportedMessage),
     }
 }
 
 /// The event time: the transaction time `T` when present (futures), else the event time `E`,
 /// else (spot `bookTicker`) the receive time.
-fn event_time(ctx: &Context<'_>, event: Json<'_, '_>) -> Result<Timestamp, DecodeError> {
-    if json::optional(event, "T").is_some() {
-        ctx.millis(event, "T")
-    } else if json::optional(event, "E").is_some() {
-        ctx.millis(event, "E")
+fn event_time(ctx: &Context<'_>, event: &Fields<'_, '_>) -> Result<Timestamp, DecodeError> {
+    if event.transaction_time.is_present() {
+        ctx.millis(event.transaction_time)
+    } else if event.event_time.is_present() {
+        ctx.millis(event.event_time)
     } else {
         Ok(ctx.receive_time)
     }
 }
 
-fn symbol(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<InstrumentId, DecodeError> {
-    ctx.instrument(event, "s", NameRole::Tradable)
+fn symbol(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<InstrumentId, DecodeError> {
+    ctx.instrument_named(event.symbol, NameRole::Tradable)
 }
 
 /// A `trade` (sequence: trade id `t`) or an `aggTrade` (sequence: aggregate trade id `a`).
 fn trade(
     ctx: &mut Context<'_>,
-    event: Json<'_, '_>,
-    sequence_key: &'static str,
+    event: &Fields<'_, '_>,
+    aggregate: bool,
 ) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let print = Trade {
-        price: json::price(event, "p")?,
-        size: json::positive_size(event, "q")?,
+        price: event.price.price()?,
+        size: event.quantity.positive_size()?,
         // `m`: the buyer is the maker, so the seller took liquidity.
-        aggressor: if json::boolean(event, "m")? {
+        aggressor: if event.buyer_is_maker.boolean()? {
             Aggressor::Sell
         } else {
             Aggressor::Buy
         },
     };
-    let sequence = json::unsigned(event, sequence_key)?;
+    let sequence = if aggregate { event.a } else { event.trade_id }.unsigned()?;
     ctx.emit(instrument, sequence, time, Payload::Trade(print))
 }
 
-fn book_ticker(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<(), DecodeError> {
+fn book_ticker(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let top = BestBidOffer {
-        bid_price: json::price(event, "b")?,
-        bid_size: json::size(event, "B")?,
-        ask_price: json::price(event, "a")?,
-        ask_size: json::size(event, "A")?,
+        bid_price: event.b.price()?,
+        bid_size: event.bid_size.size()?,
+        ask_price: event.a.price()?,
+        ask_size: event.ask_size.size()?,
     };
-    let sequence = json::unsigned(event, "u")?;
+    let sequence = event.update_id.unsigned()?;
     ctx.emit(instrument, sequence, time, Payload::BestBidOffer(top))
 }
 
-fn depth_update(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<(), DecodeError> {
+fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
-    let first = json::unsigned(event, "U")?;
-    let last_in_event = json::unsigned(event, "u")?;
+    let first = event.first_update_id.unsigned()?;
+    let last_in_event = event.update_id.unsigned()?;
     if first > last_in_event {
         return Err(DecodeError::SequenceRegression);
     }
-    let previous_final = json::optional(event, "pu")
-        .map(|value| json::as_unsigned(value, "pu"))
-        .transpose()?;
+    let previous_final = event.previous_update_id.optional_unsigned()?;
     if let Continuity::Live(last) = ctx.books.get(instrument) {
         let continuous = match previous_final {
             Some(previous) => previous == last,
@@ -123,8 +147,9 @@ fn depth_update(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<(), Decode
             ctx.gap = true;
         }
     }
-    for (key, side) in [("b", Side::Bid), ("a", Side::Ask)] {
-        for entry in &json::array(event, key)? {
+    for (levels, side) in [(event.b, Side::Bid), (event.a, Side::Ask)] {
+        let key = levels.key();
+        for entry in &levels.array()? {
             let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;
             let field = |index| entry.get(index).ok_or(DecodeError::MissingField(key));
             let level = BookLevel {
@@ -139,23 +164,21 @@ fn depth_update(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<(), Decode
     Ok(())
 }
 
-fn mark_price(ctx: &mut Context<'_>, event: Json<'_, '_>) -> Result<(), DecodeError> {
+fn mark_price(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
-    let time = ctx.millis(event, "E")?;
+    let time = ctx.millis(event.event_time)?;
     // `T` is the next funding time here, not a transaction time; 0 for contracts without
     // funding.
-    let next_funding = json::optional(event, "T")
-        .map(|value| json::as_unsigned(value, "T"))
-        .transpose()?
+    let next_funding = event
+        .transaction_time
+        .optional_unsigned()?
         .filter(|&millis| millis > 0)
         .map(|millis| Context::millis_unchecked(millis, "T"))
         .transpose()?;
     let mark = FundingMark {
-        mark_price: json::price(event, "p")?,
-        index_price: json::optional_number(event, "i")?
-            .map(|index| json::positive_price(index, "i"))
-            .transpose()?,
-        funding_rate: json::optional_number(event, "r")?,
+        mark_price: event.price.price()?,
+        index_price: event.index_price.optional_price()?,
+        funding_rate: event.funding_rate.optional_number()?,
         next_funding_time: next_funding,
     };
     ctx.emit(instrument, 0, time, Payload::FundingMark(mark))

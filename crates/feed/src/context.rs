@@ -4,7 +4,7 @@ use recal_types::{
     Event, EventHeader, EventKind, InstrumentId, InstrumentKind, Payload, Source, Timestamp,
 };
 
-use crate::json::{self, Json};
+use crate::json::{self, Field, Json};
 use crate::sequence::BookSequences;
 use crate::{DecodeError, DecoderConfig, Instruments, NameRole};
 
@@ -71,8 +71,18 @@ impl Context<'_> {
         key: &'static str,
         role: NameRole,
     ) -> Result<InstrumentId, DecodeError> {
-        let name = json::string(object, key)?;
-        Ok(self.instruments.resolve(self.source, name, role)?)
+        self.instrument_named(json::field(object, key), role)
+    }
+
+    /// The id of the instrument named by the string `name`.
+    pub(crate) fn instrument_named(
+        &mut self,
+        name: Field<'_, '_>,
+        role: NameRole,
+    ) -> Result<InstrumentId, DecodeError> {
+        Ok(self
+            .instruments
+            .resolve(self.source, name.string()?, role)?)
     }
 
     /// What kind of instrument `instrument` is.
@@ -82,22 +92,14 @@ impl Context<'_> {
             .map(|descriptor| descriptor.kind)
     }
 
-    /// The event time in milliseconds at `key`.
-    pub(crate) fn millis(
-        &self,
-        object: Json<'_, '_>,
-        key: &'static str,
-    ) -> Result<Timestamp, DecodeError> {
-        self.scaled_time(json::unsigned(object, key)?, NANOS_PER_MILLI, key)
+    /// The event time in milliseconds in `field`.
+    pub(crate) fn millis(&self, field: Field<'_, '_>) -> Result<Timestamp, DecodeError> {
+        self.scaled_time(field.unsigned()?, NANOS_PER_MILLI, field.key())
     }
 
-    /// The event time in seconds at `key`.
-    pub(crate) fn seconds(
-        &self,
-        object: Json<'_, '_>,
-        key: &'static str,
-    ) -> Result<Timestamp, DecodeError> {
-        self.scaled_time(json::unsigned(object, key)?, 1_000_000_000, key)
+    /// The event time in seconds in `field`.
+    pub(crate) fn seconds(&self, field: Field<'_, '_>) -> Result<Timestamp, DecodeError> {
+        self.scaled_time(field.unsigned()?, 1_000_000_000, field.key())
     }
 
     /// The event time in nanoseconds at `key`.

@@ -12,6 +12,12 @@ const MAX_TEXT_LEN: usize = 64;
 /// nearest `f64`; `None` for anything else (`"inf"`, `"NaN"`, `"+1"`, `".5"`, `""`) or a value
 /// that overflows to infinity.
 ///
+/// One pass checks the grammar and gathers the digits. When they form an integer of at most
+/// 2^53 scaled by a power of ten of at most 22 (the usual case for venue prices and sizes:
+/// `"16500.10000000"` is 1650010000000 × 10^-8), both factors are exact `f64`s and one IEEE
+/// multiplication or division is the correctly rounded result (Clinger's fast path).
+/// Otherwise the text goes to Rust's correctly rounded `str::parse::<f64>`.
+///
 /// ```
 /// use recal_feed::decimal::parse_decimal;
 /// assert_eq!(parse_decimal("25.35190000"), Some(25.3519));
@@ -20,10 +26,116 @@ const MAX_TEXT_LEN: usize = 64;
 /// ```
 #[must_use]
 pub fn parse_decimal(text: &str) -> Option<f64> {
-    if text.len() > MAX_TEXT_LEN || !is_json_number(text.as_bytes()) {
+    if text.len() > MAX_TEXT_LEN {
         return None;
     }
+    let scanned = scan(text.as_bytes())?;
+    if let Some(value) = scanned.fast_path() {
+        return Some(value);
+    }
     text.parse::<f64>().ok().filter(|value| value.is_finite())
+}
+
+/// Powers of ten that are exact `f64`s.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Decimal text in JSON grammar, as `±mantissa × 10^exponent`.
+struct Scanned {
+    negative: bool,
+    /// The digits as an integer, `None` if they do not fit in 19 decimal digits.
+    mantissa: Option<u64>,
+    /// The power of ten, saturated far beyond any finite `f64`.
+    exponent: i64,
+}
+
+impl Scanned {
+    /// The correctly rounded value when both factors are exact `f64`s, else `None`.
+    fn fast_path(&self) -> Option<f64> {
+        let mantissa = self.mantissa?;
+        let power = usize::try_from(self.exponent.unsigned_abs()).ok()?;
+        if mantissa > 1 << 53 || power >= EXACT_POWERS_OF_TEN.len() {
+            return None;
+        }
+        // Exact: the mantissa is at most 2^53, so it converts without rounding.
+        let magnitude = mantissa as f64;
+        let value = if self.exponent < 0 {
+            magnitude / EXACT_POWERS_OF_TEN[power]
+        } else {
+            magnitude * EXACT_POWERS_OF_TEN[power]
+        };
+        Some(if self.negative { -value } else { value })
+    }
+}
+
+/// A run of ASCII digits from `*at`, folded into `mantissa` while it stays below 10^19
+/// (`overflow` is set past that); returns how many digits there were.
+fn digits(text: &[u8], at: &mut usize, mantissa: &mut u64, overflow: &mut bool) -> usize {
+    const LIMIT: u64 = 1_000_000_000_000_000_000;
+    let start = *at;
+    while let Some(&byte) = text.get(*at) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        if *mantissa < LIMIT {
+            *mantissa = *mantissa * 10 + u64::from(digit);
+        } else {
+            *overflow = true;
+        }
+        *at += 1;
+    }
+    *at - start
+}
+
+/// Checks the JSON number grammar and gathers the digits in one pass; `None` if `text` is not
+/// a JSON number.
+fn scan(text: &[u8]) -> Option<Scanned> {
+    let negative = text.first() == Some(&b'-');
+    let mut at = usize::from(negative);
+    let mut mantissa = 0;
+    let mut overflow = false;
+    if digits(text, &mut at, &mut mantissa, &mut overflow) == 0 {
+        return None;
+    }
+    let mut exponent: i64 = 0;
+    if text.get(at) == Some(&b'.') {
+        at += 1;
+        let fraction = digits(text, &mut at, &mut mantissa, &mut overflow);
+        if fraction == 0 {
+            return None;
+        }
+        // At most `MAX_TEXT_LEN` digits, so the conversion cannot fail.
+        exponent = -i64::try_from(fraction).ok()?;
+    }
+    if let Some(b'e' | b'E') = text.get(at) {
+        at += 1;
+        let sign = match text.get(at) {
+            Some(b'-') => -1,
+            Some(b'+') => 1,
+            _ => 0,
+        };
+        at += usize::from(sign != 0);
+        let mut written = 0;
+        let mut huge = false;
+        if digits(text, &mut at, &mut written, &mut huge) == 0 {
+            return None;
+        }
+        let written = if huge {
+            i64::MAX
+        } else {
+            i64::try_from(written).unwrap_or(i64::MAX)
+        };
+        let written = if sign < 0 { -written } else { written };
+        exponent = exponent.saturating_add(written);
+    }
+    (at == text.len()).then_some(Scanned {
+        negative,
+        mantissa: (!overflow).then_some(mantissa),
+        exponent,
+    })
 }
 
 /// `mantissa × 10^exponent` correctly rounded, for an integer `mantissa` given as decimal digits
@@ -73,39 +185,6 @@ pub fn scaled_integer(mantissa: &str, exponent: i32) -> Option<f64> {
         .and_then(parse_decimal)
 }
 
-/// Whether `text` is a number in JSON grammar.
-fn is_json_number(text: &[u8]) -> bool {
-    let mut rest = text.strip_prefix(b"-").unwrap_or(text);
-    let integer = leading_digits(rest);
-    if integer == 0 {
-        return false;
-    }
-    rest = &rest[integer..];
-    if let Some(after_dot) = rest.strip_prefix(b".") {
-        let fraction = leading_digits(after_dot);
-        if fraction == 0 {
-            return false;
-        }
-        rest = &after_dot[fraction..];
-    }
-    if let Some(after_e) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
-        let unsigned = after_e
-            .strip_prefix(b"+")
-            .or_else(|| after_e.strip_prefix(b"-"))
-            .unwrap_or(after_e);
-        let exponent = leading_digits(unsigned);
-        if exponent == 0 {
-            return false;
-        }
-        rest = &unsigned[exponent..];
-    }
-    rest.is_empty()
-}
-
-fn leading_digits(text: &[u8]) -> usize {
-    text.iter().take_while(|b| b.is_ascii_digit()).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +206,7 @@ mod tests {
         }
         for bad in [
             "", "-", "+1", ".5", "5.", "1e", "1e+", "inf", "NaN", "infinity", "0x10", " 1", "1 ",
-            "1..2", "1e5.0", "--1",
+            "1..2", "1e5.0", "--1", "-", "1.e5", "1e+-5", "-.5", "1.5e", "\u{661}",
         ] {
             assert_eq!(parse_decimal(bad), None, "{bad}");
         }
@@ -146,6 +225,36 @@ mod tests {
             let expected = if exponent < 0 { magnitude / power } else { magnitude * power };
             let expected = if negative { -expected } else { expected };
             prop_assert_eq!(scaled_integer(&text, exponent), Some(expected));
+        }
+
+        /// The fast path and the fallback together agree bit for bit with `str::parse` on
+        /// JSON-grammar text of every shape: leading and trailing zeros, up to 30 digits
+        /// (beyond the 19 the fast path takes), signs, exponents near and past the range.
+        #[test]
+        fn parse_decimal_matches_str_parse(
+            negative in any::<bool>(),
+            integer in "0|[1-9][0-9]{0,20}|0{1,3}[0-9]{0,5}",
+            fraction in proptest::option::of("[0-9]{1,30}"),
+            exponent in proptest::option::of((prop::sample::select(vec!["e", "E"]), prop::sample::select(vec!["", "+", "-"]), 0_u32..400)),
+        ) {
+            let mut text = String::new();
+            if negative {
+                text.push('-');
+            }
+            text.push_str(&integer);
+            if let Some(fraction) = fraction {
+                text.push('.');
+                text.push_str(&fraction);
+            }
+            if let Some((e, sign, power)) = exponent {
+                text.push_str(&format!("{e}{sign}{power}"));
+            }
+            prop_assume!(text.len() <= MAX_TEXT_LEN);
+            let expected = text.parse::<f64>().unwrap();
+            match parse_decimal(&text) {
+                Some(value) => prop_assert_eq!(value.to_bits(), expected.to_bits(), "{}", text),
+                None => prop_assert!(expected.is_infinite(), "{} refused", text),
+            }
         }
 
         #[test]

@@ -48,8 +48,8 @@ impl Default for DecoderConfig {
 /// rejects. All of it grows only when a new instrument or a larger message than ever before is
 /// seen, so steady-state decoding does not allocate.
 ///
-/// A fuzz target is one line:
-/// `decoder.decode(Source::Deribit, data, Timestamp::from_nanos(u64::MAX), &mut events)`.
+/// It takes any bytes without panicking: the cargo-fuzz targets under `fuzz/` (one per
+/// decoder) check that, and the soundness of what it accepts.
 pub struct Decoder {
     config: DecoderConfig,
     parser: JsonParser,

@@ -53,25 +53,189 @@ impl JsonParser {
     }
 }
 
-/// The value of `key`, or `None` if absent or null.
-pub(crate) fn optional<'t, 'i>(object: Json<'t, 'i>, key: &str) -> Option<Json<'t, 'i>> {
-    object
-        .as_object()
-        .and_then(|object| object.get(key))
-        .filter(|value| !value.is_null())
+/// One wanted field of an object: its key (named in errors) and its value, if the object has
+/// it. Filled by a struct declared with [`object_fields!`], which walks the object's tape once
+/// for all its fields instead of scanning the keys once per field.
+#[derive(Clone, Copy)]
+pub(crate) struct Field<'t, 'i> {
+    key: &'static str,
+    value: Option<Json<'t, 'i>>,
 }
 
-/// The value of `key`; absent or null is [`DecodeError::MissingField`].
-pub(crate) fn required<'t, 'i>(
-    object: Json<'t, 'i>,
-    key: &'static str,
-) -> Result<Json<'t, 'i>, DecodeError> {
-    optional(object, key).ok_or(DecodeError::MissingField(key))
+impl<'t, 'i> Field<'t, 'i> {
+    /// An absent field named `key`.
+    pub(crate) const fn absent(key: &'static str) -> Self {
+        Self { key, value: None }
+    }
+
+    /// The key, as errors name it.
+    pub(crate) const fn key(self) -> &'static str {
+        self.key
+    }
+
+    /// Records `value`; a repeated key keeps its first value, as a key lookup would.
+    pub(crate) fn set(&mut self, value: Json<'t, 'i>) {
+        if self.value.is_none() {
+            self.value = Some(value);
+        }
+    }
+
+    /// The value, or `None` if absent or null.
+    pub(crate) fn optional(self) -> Option<Json<'t, 'i>> {
+        self.value.filter(|value| !value.is_null())
+    }
+
+    /// Whether the field is present and not null.
+    pub(crate) fn is_present(self) -> bool {
+        self.optional().is_some()
+    }
+
+    /// The value; absent or null is [`DecodeError::MissingField`].
+    pub(crate) fn required(self) -> Result<Json<'t, 'i>, DecodeError> {
+        self.optional().ok_or(DecodeError::MissingField(self.key))
+    }
+
+    /// The string value, borrowed from the message.
+    pub(crate) fn string(self) -> Result<&'i str, DecodeError> {
+        as_str(self.required()?).ok_or(DecodeError::WrongType(self.key))
+    }
+
+    /// The string value if present, else `None`; any other type is
+    /// [`DecodeError::WrongType`].
+    pub(crate) fn optional_string(self) -> Result<Option<&'i str>, DecodeError> {
+        self.optional()
+            .map(|value| as_str(value).ok_or(DecodeError::WrongType(self.key)))
+            .transpose()
+    }
+
+    /// The non-negative integer value.
+    pub(crate) fn unsigned(self) -> Result<u64, DecodeError> {
+        as_unsigned(self.required()?, self.key)
+    }
+
+    /// The non-negative integer value if present.
+    pub(crate) fn optional_unsigned(self) -> Result<Option<u64>, DecodeError> {
+        self.optional()
+            .map(|value| as_unsigned(value, self.key))
+            .transpose()
+    }
+
+    /// The integer value.
+    pub(crate) fn signed(self) -> Result<i64, DecodeError> {
+        self.required()?
+            .as_i64()
+            .ok_or(DecodeError::WrongType(self.key))
+    }
+
+    /// The boolean value.
+    pub(crate) fn boolean(self) -> Result<bool, DecodeError> {
+        self.required()?
+            .as_bool()
+            .ok_or(DecodeError::WrongType(self.key))
+    }
+
+    /// The array value.
+    pub(crate) fn array(self) -> Result<Array<'t, 'i>, DecodeError> {
+        self.required()?
+            .as_array()
+            .ok_or(DecodeError::WrongType(self.key))
+    }
+
+    /// The finite number (JSON number or decimal string).
+    pub(crate) fn number(self) -> Result<f64, DecodeError> {
+        as_number(self.required()?, self.key)
+    }
+
+    /// The finite number, `None` if absent, null or an empty string (Binance sends `""` for
+    /// a funding rate that does not apply).
+    pub(crate) fn optional_number(self) -> Result<Option<f64>, DecodeError> {
+        match self.optional() {
+            Some(value) if value.as_str() == Some("") => Ok(None),
+            Some(value) => as_number(value, self.key).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The positive price.
+    pub(crate) fn price(self) -> Result<f64, DecodeError> {
+        positive_price(self.number()?, self.key)
+    }
+
+    /// The positive price, if present.
+    pub(crate) fn optional_price(self) -> Result<Option<f64>, DecodeError> {
+        self.optional_number()?
+            .map(|price| positive_price(price, self.key))
+            .transpose()
+    }
+
+    /// The size of at least zero.
+    pub(crate) fn size(self) -> Result<f64, DecodeError> {
+        non_negative_size(self.number()?, self.key)
+    }
+
+    /// The size greater than zero (a trade's quantity).
+    pub(crate) fn positive_size(self) -> Result<f64, DecodeError> {
+        let value = self.number()?;
+        if value > 0.0 {
+            Ok(value)
+        } else {
+            Err(DecodeError::InvalidSize(self.key))
+        }
+    }
+}
+
+/// Declares a struct of [`Field`]s, one per wanted key, whose `of(object)` fills them all in one
+/// walk over the object's fields (a `match` on each key). A value that is not an object leaves
+/// every field absent.
+macro_rules! object_fields {
+    (
+        $(#[$meta:meta])*
+        struct $name:ident { $($(#[$field_meta:meta])* $field:ident: $key:literal),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        struct $name<'t, 'i> {
+            $($(#[$field_meta])* $field: $crate::json::Field<'t, 'i>,)+
+        }
+
+        impl<'t, 'i> $name<'t, 'i> {
+            /// The wanted fields of `object`, found in one walk over it.
+            fn of(object: $crate::json::Json<'t, 'i>) -> Self {
+                let mut fields = Self {
+                    $($field: $crate::json::Field::absent($key),)+
+                };
+                if let Some(object) = object.as_object() {
+                    for (key, value) in &object {
+                        match key {
+                            $($key => fields.$field.set(value),)+
+                            _ => {}
+                        }
+                    }
+                }
+                fields
+            }
+        }
+    };
+}
+pub(crate) use object_fields;
+
+/// The field `key` of `object`, looked up alone (one scan of the keys); to read several
+/// fields of one object, declare them with [`object_fields!`].
+pub(crate) fn field<'t, 'i>(object: Json<'t, 'i>, key: &'static str) -> Field<'t, 'i> {
+    Field {
+        key,
+        value: object.as_object().and_then(|object| object.get(key)),
+    }
+}
+
+/// The value of `key`, or `None` if absent or null.
+pub(crate) fn optional<'t, 'i>(object: Json<'t, 'i>, key: &'static str) -> Option<Json<'t, 'i>> {
+    field(object, key).optional()
 }
 
 /// The string at `key`.
 pub(crate) fn string<'i>(object: Json<'_, 'i>, key: &'static str) -> Result<&'i str, DecodeError> {
-    as_str(required(object, key)?).ok_or(DecodeError::WrongType(key))
+    field(object, key).string()
 }
 
 /// `value` as a string borrowed from the message.
@@ -81,14 +245,7 @@ pub(crate) fn as_str<'i>(value: Json<'_, 'i>) -> Option<&'i str> {
 
 /// The non-negative integer at `key`.
 pub(crate) fn unsigned(object: Json<'_, '_>, key: &'static str) -> Result<u64, DecodeError> {
-    as_unsigned(required(object, key)?, key)
-}
-
-/// The integer at `key`.
-pub(crate) fn signed(object: Json<'_, '_>, key: &'static str) -> Result<i64, DecodeError> {
-    required(object, key)?
-        .as_i64()
-        .ok_or(DecodeError::WrongType(key))
+    field(object, key).unsigned()
 }
 
 /// `value` as a non-negative integer.
@@ -96,21 +253,12 @@ pub(crate) fn as_unsigned(value: Json<'_, '_>, key: &'static str) -> Result<u64,
     value.as_u64().ok_or(DecodeError::WrongType(key))
 }
 
-/// The boolean at `key`.
-pub(crate) fn boolean(object: Json<'_, '_>, key: &'static str) -> Result<bool, DecodeError> {
-    required(object, key)?
-        .as_bool()
-        .ok_or(DecodeError::WrongType(key))
-}
-
 /// The array at `key`.
 pub(crate) fn array<'t, 'i>(
     object: Json<'t, 'i>,
     key: &'static str,
 ) -> Result<Array<'t, 'i>, DecodeError> {
-    required(object, key)?
-        .as_array()
-        .ok_or(DecodeError::WrongType(key))
+    field(object, key).array()
 }
 
 /// `value` as a finite number: a JSON number (converted by simd-json, correctly rounded) or a
@@ -130,20 +278,15 @@ pub(crate) fn as_number(value: Json<'_, '_>, key: &'static str) -> Result<f64, D
 
 /// The finite number at `key` (JSON number or decimal string).
 pub(crate) fn number(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
-    as_number(required(object, key)?, key)
+    field(object, key).number()
 }
 
-/// The finite number at `key`, `None` if absent, null or an empty string (Binance sends `""`
-/// for a funding rate that does not apply).
+/// The finite number at `key`, `None` if absent, null or an empty string.
 pub(crate) fn optional_number(
     object: Json<'_, '_>,
     key: &'static str,
 ) -> Result<Option<f64>, DecodeError> {
-    match optional(object, key) {
-        Some(value) if value.as_str() == Some("") => Ok(None),
-        Some(value) => as_number(value, key).map(Some),
-        None => Ok(None),
-    }
+    field(object, key).optional_number()
 }
 
 /// `value` if it is a positive price.
@@ -153,11 +296,6 @@ pub(crate) fn positive_price(value: f64, key: &'static str) -> Result<f64, Decod
     } else {
         Err(DecodeError::NonPositivePrice(key))
     }
-}
-
-/// The positive price at `key`.
-pub(crate) fn price(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
-    positive_price(number(object, key)?, key)
 }
 
 /// `value` if it is a size of at least zero.
@@ -172,17 +310,7 @@ pub(crate) fn non_negative_size(value: f64, key: &'static str) -> Result<f64, De
 
 /// The size of at least zero at `key`.
 pub(crate) fn size(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
-    non_negative_size(number(object, key)?, key)
-}
-
-/// The size greater than zero at `key` (a trade's quantity).
-pub(crate) fn positive_size(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
-    let value = number(object, key)?;
-    if value > 0.0 {
-        Ok(value)
-    } else {
-        Err(DecodeError::InvalidSize(key))
-    }
+    field(object, key).size()
 }
 
 #[cfg(test)]

@@ -13,35 +13,70 @@ use recal_types::{Payload, Price};
 
 use crate::context::Context;
 use crate::decimal::scaled_integer;
-use crate::json::{self, Json};
+use crate::json::{self, Json, object_fields};
 use crate::{DecodeError, NameRole};
+
+object_fields! {
+    /// A Hermes response (`parsed`) or a WebSocket message (`type`, `price_feed`).
+    struct Message {
+        parsed: "parsed",
+        kind: "type",
+        price_feed: "price_feed",
+    }
+}
+
+object_fields! {
+    /// One feed's update.
+    struct FeedUpdate {
+        id: "id",
+        price: "price",
+        ema_price: "ema_price",
+        metadata: "metadata",
+    }
+}
+
+object_fields! {
+    /// A price object: `price × 10^expo` and `conf × 10^expo` at `publish_time`.
+    struct PriceObject {
+        price: "price",
+        conf: "conf",
+        expo: "expo",
+        publish_time: "publish_time",
+    }
+}
 
 /// Decodes one Pyth message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
-    if let Some(parsed) = json::optional(root, "parsed") {
+    let message = Message::of(root);
+    if let Some(parsed) = message.parsed.optional() {
         let feeds = parsed.as_array().ok_or(DecodeError::WrongType("parsed"))?;
         for feed_update in &feeds {
             feed(ctx, feed_update)?;
         }
         return Ok(());
     }
-    match json::optional(root, "type").and_then(json::as_str) {
-        Some("price_update") => feed(ctx, json::required(root, "price_feed")?),
+    match message.kind.optional().and_then(json::as_str) {
+        Some("price_update") => feed(ctx, message.price_feed.required()?),
         Some("response") => Ok(()),
         _ => Err(DecodeError::UnsupportedMessage),
     }
 }
 
 fn feed(ctx: &mut Context<'_>, update: Json<'_, '_>) -> Result<(), DecodeError> {
-    let instrument = ctx.instrument(update, "id", NameRole::OracleFeed)?;
-    let current = json::required(update, "price")?;
-    let time = ctx.seconds(current, "publish_time")?;
-    let (price, confidence) = price_and_confidence(current, "price")?;
-    let ema = json::optional(update, "ema_price")
-        .map(|ema| price_and_confidence(ema, "ema_price"))
+    let update = FeedUpdate::of(update);
+    let instrument = ctx.instrument_named(update.id, NameRole::OracleFeed)?;
+    let current = PriceObject::of(update.price.required()?);
+    let time = ctx.seconds(current.publish_time)?;
+    let (price, confidence) = price_and_confidence(&current, "price")?;
+    let ema = update
+        .ema_price
+        .optional()
+        .map(|ema| price_and_confidence(&PriceObject::of(ema), "ema_price"))
         .transpose()?;
-    let slot = json::optional(update, "metadata")
-        .and_then(|metadata| json::optional(metadata, "slot"))
+    let slot = update
+        .metadata
+        .optional()
+        .and_then(|metadata| json::field(metadata, "slot").optional())
         .map(|slot| json::as_unsigned(slot, "slot"))
         .transpose()?
         .unwrap_or(0);
@@ -56,17 +91,16 @@ fn feed(ctx: &mut Context<'_>, update: Json<'_, '_>) -> Result<(), DecodeError> 
 
 /// `(price, conf)` of a Pyth price object, both scaled by `10^expo`.
 fn price_and_confidence(
-    object: Json<'_, '_>,
+    object: &PriceObject<'_, '_>,
     key: &'static str,
 ) -> Result<(f64, f64), DecodeError> {
-    let exponent = i32::try_from(json::signed(object, "expo")?)
-        .map_err(|_| DecodeError::InvalidNumber("expo"))?;
-    let scaled = |field: &'static str| {
-        let value = json::required(object, field)?;
-        let mantissa = json::as_str(value).ok_or(DecodeError::WrongType(field))?;
-        scaled_integer(mantissa, exponent).ok_or(DecodeError::InvalidNumber(field))
+    let exponent =
+        i32::try_from(object.expo.signed()?).map_err(|_| DecodeError::InvalidNumber("expo"))?;
+    let scaled = |field: json::Field<'_, '_>| {
+        let mantissa = field.string()?;
+        scaled_integer(mantissa, exponent).ok_or(DecodeError::InvalidNumber(field.key()))
     };
-    let price = json::positive_price(scaled("price")?, key)?;
-    let confidence = json::non_negative_size(scaled("conf")?, "conf")?;
+    let price = json::positive_price(scaled(object.price)?, key)?;
+    let confidence = json::non_negative_size(scaled(object.conf)?, "conf")?;
     Ok((price, confidence))
 }

@@ -4,9 +4,15 @@
 //! Every message is one object with `"schema":"recal/1"`, a `type`, the event time `ts` in
 //! nanoseconds since the Unix epoch, an optional sequence number `seq`, and the fields of its
 //! type. Amounts are decimal strings (exact) or JSON numbers.
+//!
+//! One type carries venue data that no venue message expresses: `book_snapshot`, a full
+//! snapshot of a venue instrument's book (for example Binance futures `bookDepth` bands
+//! turned into levels by `recal convert`). Its events carry the venue's source and
+//! instrument, not `Recal`'s.
 
 use recal_types::{
-    Balance, CollateralChange, InstrumentId, MacroValue, OpenInterest, Payload, PositionChange,
+    Balance, BookLevel, CollateralChange, InstrumentId, MacroValue, OpenInterest, Payload,
+    PositionChange, Side, Source, Timestamp,
 };
 
 use crate::context::Context;
@@ -64,6 +70,7 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), De
                 short: json::size(root, "short")?,
             }),
         ),
+        "book_snapshot" => return book_snapshot(ctx, root, sequence, time),
         "macro" => (
             ctx.instrument(root, "series", NameRole::MacroSeries)?,
             Payload::MacroValue(MacroValue {
@@ -75,10 +82,138 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), De
     ctx.emit(instrument, sequence, time, payload)
 }
 
+/// The venue names of `book_snapshot`, as in tape envelopes and on the command line.
+const VENUES: [(&str, Source); 4] = [
+    ("deribit", Source::Deribit),
+    ("binance-spot", Source::BinanceSpot),
+    ("binance-usdm", Source::BinanceUsdmFutures),
+    ("binance-coinm", Source::BinanceCoinmFutures),
+];
+
+/// `book_snapshot`: `venue`, `instrument` (the venue's name), `bids` and `asks` as arrays of
+/// `[price, size]` → `BookSnapshotBegin`, a `BookLevel` per entry, `BookSnapshotEnd`, all on
+/// the venue's instrument with sequence `seq`.
+fn book_snapshot(
+    ctx: &mut Context<'_>,
+    root: Json<'_, '_>,
+    sequence: u64,
+    time: Timestamp,
+) -> Result<(), DecodeError> {
+    let venue = json::string(root, "venue")?;
+    let (_, source) = VENUES
+        .into_iter()
+        .find(|(name, _)| *name == venue)
+        .ok_or(DecodeError::UnsupportedMessage)?;
+    ctx.source = source;
+    let instrument = ctx.instrument(root, "instrument", NameRole::Tradable)?;
+    ctx.emit(instrument, sequence, time, Payload::BookSnapshotBegin)?;
+    for (key, side) in [("bids", Side::Bid), ("asks", Side::Ask)] {
+        for entry in &json::array(root, key)? {
+            let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;
+            if entry.len() != 2 {
+                return Err(DecodeError::WrongType(key));
+            }
+            let field = |index| entry.get(index).ok_or(DecodeError::MissingField(key));
+            let level = BookLevel {
+                side,
+                price: json::positive_price(json::as_number(field(0)?, key)?, key)?,
+                size: json::non_negative_size(json::as_number(field(1)?, key)?, key)?,
+            };
+            ctx.emit(instrument, sequence, time, Payload::BookLevel(level))?;
+        }
+    }
+    ctx.emit(instrument, sequence, time, Payload::BookSnapshotEnd)
+}
+
 fn market(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<InstrumentId, DecodeError> {
     ctx.instrument(root, "market", NameRole::ProtocolMarket)
 }
 
 fn asset(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<InstrumentId, DecodeError> {
     ctx.instrument(root, "asset", NameRole::CollateralAsset)
+}
+
+#[cfg(test)]
+mod tests {
+    use recal_types::{Event, Payload, Side, Source, Timestamp};
+
+    use crate::{DecodeError, Decoder, DecoderConfig};
+
+    const RECEIVED: Timestamp = Timestamp::from_nanos(1_760_054_407_000_000_000);
+
+    fn decode(decoder: &mut Decoder, message: &str) -> Result<Vec<Event>, DecodeError> {
+        let mut events = Vec::new();
+        decoder
+            .decode(Source::Recal, message.as_bytes(), RECEIVED, &mut events)
+            .map(|_| events)
+    }
+
+    #[test]
+    fn book_snapshot_is_a_venue_book() {
+        let mut decoder = Decoder::new(DecoderConfig::default());
+        let message = r#"{"schema":"recal/1","type":"book_snapshot","ts":1760054407000000000,"seq":3,"venue":"binance-usdm","instrument":"BTCUSDT","bids":[["121650.5","12.25"],[121600,0]],"asks":[["121700","3.5"]]}"#;
+        let events = decode(&mut decoder, message).unwrap();
+        let payloads: Vec<_> = events
+            .iter()
+            .map(|event| event.payload().unwrap())
+            .collect();
+        assert_eq!(payloads.len(), 5);
+        assert_eq!(payloads[0], Payload::BookSnapshotBegin);
+        let Payload::BookLevel(level) = payloads[1] else {
+            panic!("{:?}", payloads[1]);
+        };
+        assert_eq!(
+            (level.side, level.price, level.size),
+            (Side::Bid, 121_650.5, 12.25)
+        );
+        let Payload::BookLevel(level) = payloads[3] else {
+            panic!("{:?}", payloads[3]);
+        };
+        assert_eq!(
+            (level.side, level.price, level.size),
+            (Side::Ask, 121_700.0, 3.5)
+        );
+        assert_eq!(payloads[4], Payload::BookSnapshotEnd);
+        let perpetual = decoder
+            .instruments()
+            .lookup(Source::BinanceUsdmFutures, "BTCUSDT")
+            .unwrap();
+        for event in &events {
+            assert_eq!(event.header().unwrap().source, Source::BinanceUsdmFutures);
+            assert_eq!(event.instrument(), perpetual);
+            assert_eq!(event.sequence(), 3);
+            assert_eq!(event.source_time().as_nanos(), 1_760_054_407_000_000_000);
+        }
+    }
+
+    #[test]
+    fn bad_book_snapshots_are_refused() {
+        let mut decoder = Decoder::new(DecoderConfig::default());
+        let base = r#"{"schema":"recal/1","type":"book_snapshot","ts":1760054407000000000,"venue":"binance-usdm","instrument":"BTCUSDT","bids":[["1","2"]],"asks":[]}"#;
+        assert!(decode(&mut decoder, base).is_ok());
+        for (from, to, error) in [
+            ("binance-usdm", "ftx", DecodeError::UnsupportedMessage),
+            ("BTCUSDT", "btc", DecodeError::BadInstrumentName),
+            (
+                r#"["1","2"]"#,
+                r#"["0","2"]"#,
+                DecodeError::NonPositivePrice("bids"),
+            ),
+            (
+                r#"["1","2"]"#,
+                r#"["1","-2"]"#,
+                DecodeError::InvalidSize("bids"),
+            ),
+            (r#"["1","2"]"#, r#"["1"]"#, DecodeError::WrongType("bids")),
+            (
+                r#""asks":[]"#,
+                r#""asks":{}"#,
+                DecodeError::WrongType("asks"),
+            ),
+            (r#","asks":[]"#, "", DecodeError::MissingField("asks")),
+        ] {
+            let message = base.replace(from, to);
+            assert_eq!(decode(&mut decoder, &message), Err(error), "{message}");
+        }
+    }
 }

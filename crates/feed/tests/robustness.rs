@@ -33,6 +33,19 @@ fn assert_sound(events: &[Event], appended: Result<usize, recal_feed::DecodeErro
     }
 }
 
+/// The mutation properties below draw from `ALL`, so it must hold a fixture of every source
+/// (every decoder, and each Binance market).
+#[test]
+fn fixtures_cover_every_source() {
+    for source in Source::ALL {
+        assert!(
+            ALL.iter()
+                .any(|(fixture_source, _)| *fixture_source == source),
+            "no fixture for {source:?}"
+        );
+    }
+}
+
 /// Tokens that turn a valid number into a hostile one.
 const HOSTILE: &[&str] = &[
     "NaN",

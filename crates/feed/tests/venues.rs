@@ -374,6 +374,70 @@ fn binance_mark_price() {
     assert_eq!(mark.funding_rate, None);
 }
 
+/// COIN-M streams: inverse contracts, depth chained by `pu` like USDⓈ-M.
+#[test]
+fn binance_coinm_depth_and_mark_price() {
+    let mut decoder = Decoder::new(DecoderConfig::default());
+    let events = decode(
+        &mut decoder,
+        Source::BinanceCoinmFutures,
+        BINANCE_COINM_DEPTH,
+    );
+    assert_eq!(
+        payloads(&events),
+        vec![
+            Payload::BookLevel(BookLevel {
+                side: Side::Bid,
+                price: 9517.6,
+                size: 10.0
+            }),
+            Payload::BookLevel(BookLevel {
+                side: Side::Ask,
+                price: 9518.5,
+                size: 45.0
+            }),
+            Payload::BookLevel(BookLevel {
+                side: Side::Ask,
+                price: 9532.5,
+                size: 0.0
+            }),
+        ]
+    );
+    assert_eq!(events[0].sequence(), 17_285_702);
+    assert_eq!(events[0].source_time(), millis(1_591_270_260_891));
+    let quarterly = decoder
+        .instruments()
+        .descriptor(events[0].instrument())
+        .unwrap();
+    assert!(matches!(quarterly.kind, InstrumentKind::Future { .. }));
+    assert_eq!(quarterly.settlement, Settlement::Inverse);
+    let next = BINANCE_COINM_DEPTH
+        .replace(
+            "\"U\":17285681,\"u\":17285702,\"pu\":17285675",
+            "\"U\":17285703,\"u\":17285710,\"pu\":17285702",
+        )
+        .replace("\"T\":1591270260891", "\"T\":1591270260991");
+    decode(&mut decoder, Source::BinanceCoinmFutures, &next);
+    assert_eq!(decoder.rejects().counters().total(), 0);
+
+    let events = decode(
+        &mut decoder,
+        Source::BinanceCoinmFutures,
+        BINANCE_COINM_MARK_PRICE,
+    );
+    let Ok(Payload::FundingMark(mark)) = events[0].payload() else {
+        panic!()
+    };
+    assert_eq!(mark.mark_price, 11185.87786614);
+    assert_eq!(mark.funding_rate, Some(0.0003));
+    let perpetual = decoder
+        .instruments()
+        .descriptor(events[0].instrument())
+        .unwrap();
+    assert_eq!(perpetual.kind, InstrumentKind::Perpetual);
+    assert_eq!(perpetual.settlement, Settlement::Inverse);
+}
+
 #[test]
 fn pyth_prices_are_scaled_exactly() {
     let mut decoder = Decoder::new(DecoderConfig::default());

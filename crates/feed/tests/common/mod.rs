@@ -71,6 +71,13 @@ pub const BINANCE_FUTURES_DEPTH: &str = r#"{"e":"depthUpdate","E":1568014460893,
 /// USDⓈ-M futures "Aggregate Trade Streams" payload.
 pub const BINANCE_AGG_TRADE: &str = r#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":false}"#;
 
+/// developers.binance.com, COIN-M futures, "Diff. Book Depth Streams" payload (a quarterly,
+/// with the pair `ps`).
+pub const BINANCE_COINM_DEPTH: &str = r#"{"e":"depthUpdate","E":1591270260907,"T":1591270260891,"s":"BTCUSD_200626","ps":"BTCUSD","U":17285681,"u":17285702,"pu":17285675,"b":[["9517.6","10"]],"a":[["9518.5","45"],["9532.5","0"]]}"#;
+
+/// COIN-M futures "Mark Price Stream" payload of the inverse perpetual.
+pub const BINANCE_COINM_MARK_PRICE: &str = r#"{"e":"markPriceUpdate","E":1596095725000,"s":"BTCUSD_PERP","p":"11185.87786614","P":"11183.21537614","i":"11184.47354534","r":"0.00030000","T":1596096000000}"#;
+
 /// A subscription response: a control message.
 pub const BINANCE_RESPONSE: &str = r#"{"result":null,"id":1}"#;
 
@@ -115,6 +122,8 @@ pub const ALL: &[(Source, &str)] = &[
     (Source::BinanceUsdmFutures, BINANCE_FUTURES_BOOK_TICKER),
     (Source::BinanceUsdmFutures, BINANCE_FUTURES_DEPTH),
     (Source::BinanceUsdmFutures, BINANCE_AGG_TRADE),
+    (Source::BinanceCoinmFutures, BINANCE_COINM_DEPTH),
+    (Source::BinanceCoinmFutures, BINANCE_COINM_MARK_PRICE),
     (Source::Pyth, PYTH_HERMES),
     (Source::Pyth, PYTH_PRICE_UPDATE),
     (Source::Recal, RECAL_POSITION),
