@@ -12,6 +12,15 @@
 //! strike may allocate a B-tree node). Its SABR fits run only in the slices the caller gives
 //! them ([`VolSurface::calibrate`]), off the hot path.
 //!
+//! [`EstimateStage`] is the stage as a whole: it takes decoded [`recal_types::Event`]s, routes
+//! prints to each tracked underlying's [`UnderlyingEstimator`] and option quotes to its
+//! [`VolSurface`], and hands small [`Update`] messages for stage 3 to a caller-provided `emit`
+//! (spot and price estimates, per-option IV changes, per-expiry smile summaries with their
+//! static-arbitrage counts; every other event passed through untouched), each with the
+//! [`Origin`] of the event behind it. Units: volatilities annualised fractions, vol-of-vol
+//! acceleration per hour, deviation a relative move, times ns of event time (see
+//! [`stage`]).
+//!
 //! | module | estimator |
 //! |---|---|
 //! | [`input`] | validated prints, event-time clock, log returns ([`LogReturns`]) |
@@ -29,8 +38,11 @@
 //! | [`smile`] | one expiry's IV smile: linear total variance in log-moneyness, SABR wings ([`Smile`]) |
 //! | [`skew`] | ATM vol, 25-delta risk reversal and butterfly ([`SmileSummary`]) |
 //! | [`surface`] | smiles across expiries, linear total variance in time ([`VolSurface`]) |
+//! | [`arbitrage`] | static no-arbitrage checks: vertical spread, butterfly, density, calendar ([`Arbitrage`]) |
 //! | [`underlying`] | all of the price estimators behind the outlier filter ([`UnderlyingEstimator`]) |
+//! | [`stage`] | events in, [`Update`]s out: the stage-2 state machine ([`EstimateStage`]) |
 
+pub mod arbitrage;
 pub mod correlation;
 pub mod decay;
 pub mod deviation;
@@ -43,12 +55,14 @@ pub mod rolling;
 pub mod sabr;
 pub mod skew;
 pub mod smile;
+pub mod stage;
 pub mod stale;
 pub mod surface;
 pub mod tail;
 pub mod underlying;
 pub mod volvol;
 
+pub use arbitrage::{Arbitrage, ArbitrageCounts};
 pub use correlation::{MacroCorrelation, SeriesId};
 pub use decay::Decay;
 pub use deviation::{DEFAULT_DEVIATION_WINDOW_NS, DeviationWindow};
@@ -61,6 +75,10 @@ pub use rolling::RollingRealizedVol;
 pub use sabr::{SabrCalibration, SabrParams};
 pub use skew::{DELTA_25, SmileSummary};
 pub use smile::Smile;
+pub use stage::{
+    EstimateStage, FeedHealth, IvUpdate, Origin, SpotUpdate, StageConfig, StageCounters,
+    SurfaceUpdate, Update,
+};
 pub use stale::StaleDetector;
 pub use surface::VolSurface;
 pub use tail::{DEFAULT_NU_BOUNDS, TailEstimator};

@@ -28,6 +28,10 @@ use crate::error::EstimateError;
 use crate::input::check_price;
 use crate::sabr::{SabrCalibration, SabrParams};
 
+/// Iterations a SABR fit may spend on one snapshot of the quotes before the next slice takes
+/// in newer quotes even though it has not converged.
+pub const SNAPSHOT_ITERATIONS: usize = 200;
+
 /// Ordered key of a strike: for finite positive floats the bit pattern orders as the value.
 fn strike_key(strike: f64) -> u64 {
     strike.to_bits()
@@ -220,9 +224,14 @@ impl Smile {
     }
 
     /// Runs at most `max_iterations` iterations of this expiry's SABR fit (a slice of
-    /// background work, per event), taking in the current quotes first if they changed and
-    /// warm-starting from the previous fit; returns the iterations done. Once the fit has
-    /// converged its parameters become the wings.
+    /// background work, per event); returns the iterations done. Once the fit has converged
+    /// its parameters become the wings.
+    ///
+    /// A fit works on a snapshot of the quotes and forward: when they have changed, the next
+    /// slice takes the current ones in, warm-starting from the fit's parameters, but only once
+    /// the running fit has converged (or spent [`SNAPSHOT_ITERATIONS`] on its snapshot). So a
+    /// live chain, whose forward and quotes move at every tick, still sees its fits converge
+    /// and its wings refreshed, instead of a fit restarted at every slice.
     ///
     /// ```
     /// use recal_estimate::{SabrParams, Smile};
@@ -242,7 +251,11 @@ impl Smile {
         if self.quotes.len() < 3 {
             return 0;
         }
-        if self.fit_stale {
+        let snapshot_done = self
+            .fit
+            .as_ref()
+            .is_none_or(|f| f.converged() || f.iterations() >= SNAPSHOT_ITERATIONS);
+        if self.fit_stale && snapshot_done {
             self.points.clear();
             self.points
                 .extend(self.quotes.iter().map(|(&k, &v)| (strike_of(k), v)));

@@ -14,9 +14,17 @@
 //! Before the first expiry and after the last the vol at fixed `k` is held flat
 //! (`w ∝ T`, which still rises with `T`) with the nearest expiry's forward. A query exactly at
 //! an expiry is that smile's own value. Expiries without quotes are ignored.
+//!
+//! # Static arbitrage
+//! [`VolSurface::check_arbitrage`] (whole surface) and [`VolSurface::check_expiry`] (one
+//! expiry and its neighbours) run the checks of [`crate::arbitrage`] — vertical spread,
+//! butterfly, density, calendar — and report findings as typed diagnostics with counts; the
+//! surface itself keeps quoting what it is given.
 
 use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Unbounded};
 
+use crate::arbitrage::{Arbitrage, ArbitrageCounts, check_calendar, check_smile};
 use crate::error::EstimateError;
 use crate::input::check_price;
 use crate::skew::SmileSummary;
@@ -74,6 +82,11 @@ impl VolSurface {
             });
         }
         Ok((expiry_ns - self.now_ns) as f64 / self.ns_per_year)
+    }
+
+    /// The clock: the latest event time given to [`VolSurface::set_time`], ns.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns
     }
 
     /// Moves the clock to `now_ns` (never backwards), updates every time to expiry and drops
@@ -168,6 +181,54 @@ impl VolSurface {
         self.smiles
             .get_mut(&expiry)
             .map_or(0, |s| s.calibrate(max_iterations))
+    }
+
+    /// Every static no-arbitrage check of [`crate::arbitrage`] over the whole surface: each
+    /// expiry's vertical spreads, butterflies and density, and calendar between every pair of
+    /// adjacent quoted expiries. Findings go to `visit` and are counted; nothing allocates.
+    pub fn check_arbitrage(&self, mut visit: impl FnMut(Arbitrage)) -> ArbitrageCounts {
+        let mut counts = ArbitrageCounts::default();
+        let mut previous: Option<(u64, &Smile)> = None;
+        for (expiry, smile) in self.expiries().filter(|(_, s)| !s.is_empty()) {
+            counts.add(check_smile(expiry, smile, &mut visit));
+            if let Some(near) = previous {
+                counts.add(check_calendar(near, (expiry, smile), &mut visit));
+            }
+            previous = Some((expiry, smile));
+        }
+        counts
+    }
+
+    /// The checks that involve the expiry at `expiry_ns`: its own smile, and calendar against
+    /// the nearest quoted expiry on either side (what a change of its quotes can break).
+    pub fn check_expiry(
+        &self,
+        expiry_ns: u64,
+        mut visit: impl FnMut(Arbitrage),
+    ) -> ArbitrageCounts {
+        let mut counts = ArbitrageCounts::default();
+        let Some(smile) = self.smiles.get(&expiry_ns).filter(|s| !s.is_empty()) else {
+            return counts;
+        };
+        counts.add(check_smile(expiry_ns, smile, &mut visit));
+        let near = self
+            .smiles
+            .range(..expiry_ns)
+            .rev()
+            .find(|(_, s)| !s.is_empty());
+        if let Some((&near_expiry, near)) = near {
+            counts.add(check_calendar(
+                (near_expiry, near),
+                (expiry_ns, smile),
+                &mut visit,
+            ));
+        }
+        let far = (Excluded(expiry_ns), Unbounded);
+        if let Some((&far_expiry, far)) = self.smiles.range(far).find(|(_, s)| !s.is_empty()) {
+            let far = (far_expiry, far);
+            counts.add(check_calendar((expiry_ns, smile), far, &mut visit));
+        }
+        counts
     }
 
     /// Implied vol at `strike` (> 0) and `expiry_years` (> 0) from now, interpolated across

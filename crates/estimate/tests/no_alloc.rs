@@ -80,3 +80,94 @@ fn replacing_quotes_querying_and_calibration_slices_do_not_allocate() {
     });
     assert_eq!(allocations.count_total, 0);
 }
+
+#[test]
+fn the_stage_in_steady_state_does_not_allocate() {
+    use recal_estimate::{EstimateStage, StageConfig};
+    use recal_types::{
+        Event, EventHeader, InstrumentId, InstrumentKind, OptionGreeks, OptionQuote, OptionRight,
+        Payload, PositionChange, Price, Source, Timestamp,
+    };
+    const SECOND: u64 = 1_000_000_000;
+    const DAY: u64 = 86_400 * SECOND;
+    let btc = InstrumentId(1);
+    let strikes = [8_000.0, 9_000.0, 10_000.0, 11_000.0, 12_000.0];
+    let expiries = [30 * DAY, 60 * DAY];
+    let mut stage = EstimateStage::new(StageConfig::default()).unwrap();
+    stage.track_underlying(btc).unwrap();
+    for (e, &expiry) in expiries.iter().enumerate() {
+        for (s, &strike) in strikes.iter().enumerate() {
+            let kind = InstrumentKind::Option {
+                expiry: Timestamp::from_nanos(expiry),
+                strike,
+                right: OptionRight::Call,
+            };
+            let id = InstrumentId(10 + (e * strikes.len() + s) as u32);
+            stage.track_option(id, btc, &kind).unwrap();
+        }
+    }
+    let event = |id: u32, t: u64, payload: Payload| {
+        let header = EventHeader {
+            source: Source::Deribit,
+            instrument: InstrumentId(id),
+            sequence: t,
+            source_time: Timestamp::from_nanos(t),
+            receive_time: Timestamp::from_nanos(t),
+        };
+        Event::new(header, payload).unwrap()
+    };
+    let mut updates = 0u64;
+    // One round: a print, every option's quote and greeks, a state event.
+    let mut round = |stage: &mut EstimateStage, i: u64| {
+        let t = DAY + i * SECOND;
+        let price = Price {
+            price: 10_000.0 * (1.0 + 0.002 * (i as f64 * 0.37).sin()),
+            confidence: None,
+            ema_price: None,
+            ema_confidence: None,
+        };
+        stage.process(&event(1, t, Payload::OraclePrice(price)), |_| updates += 1);
+        for n in 0..(expiries.len() * strikes.len()) as u32 {
+            let k = (f64::from(n % 5) - 2.0) * 0.1;
+            let quote = OptionQuote {
+                mark_iv: 0.7 + 0.2 * k * k + 0.001 * (i % 3) as f64,
+                bid_iv: None,
+                ask_iv: None,
+                mark_price: 0.01,
+            };
+            let greeks = OptionGreeks {
+                underlying_price: 10_000.0 + (i % 4) as f64,
+                open_interest: 1.0,
+                delta: None,
+                vega: None,
+            };
+            stage.process(
+                &event(10 + n, t + 1 + u64::from(n), Payload::OptionQuote(quote)),
+                |_| updates += 1,
+            );
+            stage.process(
+                &event(10 + n, t + 1 + u64::from(n), Payload::OptionGreeks(greeks)),
+                |_| updates += 1,
+            );
+        }
+        let change = PositionChange {
+            account: 7,
+            size: 1.0,
+            entry_price: None,
+        };
+        stage.process(&event(2, t + 100, Payload::PositionChange(change)), |_| {
+            updates += 1
+        });
+    };
+    for i in 0..2_000 {
+        round(&mut stage, i);
+    }
+    let allocations = allocation_counter::measure(|| {
+        for i in 2_000..3_000 {
+            round(&mut stage, i);
+        }
+    });
+    assert_eq!(allocations.count_total, 0);
+    assert!(stage.counters().summaries > 0);
+    assert!(updates > 3_000);
+}
