@@ -2,9 +2,9 @@
 //! incrementally, with a liquidation index per underlying.
 //!
 //! Costs, for n accounts:
-//! - a spot tick ([`AccountBook::set_spot`]) updates one price and reads the breached accounts
-//!   from the underlying's [`LiquidationIndex`]: O(log n + k) for k accounts returned; no account
-//!   is revalued;
+//! - a spot tick ([`AccountBook::set_spot`]) updates one price and reads the accounts whose
+//!   liquidation price the move crossed from the underlying's [`LiquidationIndex`]:
+//!   O(log n + k) for k accounts returned; no account is revalued;
 //! - a position or collateral change revalues that one account in full (its positions × the
 //!   margin model's scenarios) and updates its index entries in O(log n);
 //! - an option volatility change revalues the holders of that option;
@@ -264,18 +264,27 @@ impl AccountBook {
     }
 
     /// A spot tick: sets the spot of `underlying` and returns the accounts whose liquidation
-    /// range it breaches, from the index in O(log n + k). No account is revalued; the caller
-    /// confirms candidates with [`AccountBook::revalue`] before liquidating them.
+    /// price the move from the previous spot crossed ([`LiquidationIndex::crossed`]): those it
+    /// made liquidatable. O(log n + k) for k accounts crossed, whatever the book's size and
+    /// however many accounts were breached already (those stay listed by
+    /// [`AccountBook::breached`]). No account is revalued; the caller confirms candidates with
+    /// [`AccountBook::revalue`] before liquidating them.
     ///
     /// # Errors
     /// [`GreeksError::UnknownUnderlying`]; [`GreeksError::Input`] unless `spot` is finite and > 0.
     pub fn set_spot(&mut self, underlying: u32, spot: f64) -> Result<Vec<usize>, GreeksError> {
+        let from = self.market.underlying(underlying)?.spot;
         self.market.set_spot(underlying, spot)?;
         self.epoch += 1;
-        Ok(self.breached(underlying))
+        Ok(self
+            .indexes
+            .get(&underlying)
+            .map(|index| index.crossed(from, spot).collect())
+            .unwrap_or_default())
     }
 
-    /// Accounts whose liquidation range on `underlying` the current spot breaches, by the index.
+    /// Accounts whose liquidation range on `underlying` the current spot breaches, by the index:
+    /// O(log n + k) for k accounts breached (including any in deficit).
     #[must_use]
     pub fn breached(&self, underlying: u32) -> Vec<usize> {
         match (

@@ -18,8 +18,9 @@
 //! | vanna | ∂²V/∂S∂σ = −e^{(b−r)T} n(d₁) d₂/σ | per unit of S per 1.00 of σ |
 //! | volga | ∂²V/∂σ² = vega · d₁d₂/σ | per 1.00 of σ, squared |
 
+use crate::elementary::{Elementary, Libm};
 use crate::error::{GreeksError, InputError, finite, non_negative, positive};
-use crate::normal::{normal_cdf, normal_pdf};
+use crate::normal::{cdf_with, pdf_with};
 
 /// Calendar days per year used by [`Greeks::theta_per_day`] (ACT/365, as Deribit uses).
 pub const DAYS_PER_YEAR: f64 = 365.0;
@@ -219,28 +220,16 @@ pub(crate) fn price_valid(inputs: &BsmInputs) -> Result<Greeks, InputError> {
 
 /// Passes `greeks` through if every field is finite, else reports an overflow.
 pub(crate) fn checked(greeks: Greeks) -> Result<Greeks, InputError> {
-    let fields = [
-        greeks.price,
-        greeks.delta,
-        greeks.gamma,
-        greeks.vega,
-        greeks.theta,
-        greeks.rho,
-        greeks.carry_rho,
-        greeks.vanna,
-        greeks.volga,
-    ];
-    if fields.iter().all(|v| v.is_finite()) {
+    if greeks.is_finite() {
         Ok(greeks)
     } else {
         Err(InputError::Overflow)
     }
 }
 
-/// The formulas of the module table for validated inputs; `sign` is ω = ±1.
-///
-/// This is the single scalar kernel: [`bsm_greeks`], [`black76_greeks`] and the batch path all
-/// call it, so they agree bit for bit.
+/// The formulas of the module table for validated inputs, with `libm`'s exp, ln and erfc;
+/// `sign` is ω = ±1. The scalar kernel behind [`bsm_greeks`], [`black76_greeks`] and the
+/// batch path's out-of-range fallback.
 #[inline]
 pub(crate) fn greeks_unchecked(
     sign: f64,
@@ -251,46 +240,48 @@ pub(crate) fn greeks_unchecked(
     carry: f64,
     vol: f64,
 ) -> Greeks {
-    let discount = (-rate * time).exp();
-    let carry_discount = ((carry - rate) * time).exp();
+    greeks_with(&mut Libm, sign, spot, strike, time, rate, carry, vol)
+}
+
+/// The formulas of the module table, generic over the elementary functions: the one kernel of
+/// the scalar path ([`Libm`]) and of the vectorised batch path ([`crate::elementary::Lanes`]),
+/// which is why the two agree bit for bit.
+///
+/// Branch-free apart from the cost of carry (a constant 0 in the batch, where the branch folds
+/// away): the deterministic limit at σ√T = 0 is computed alongside and selected, so that a
+/// loop over this function vectorises.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn greeks_with<M: Elementary>(
+    math: &mut M,
+    sign: f64,
+    spot: f64,
+    strike: f64,
+    time: f64,
+    rate: f64,
+    carry: f64,
+    vol: f64,
+) -> Greeks {
+    let discount = math.exp(-rate * time);
+    // (0 − r)·T is −r·T to the bit, so b = 0 needs no second exponential.
+    let carry_discount = if carry == 0.0 {
+        discount
+    } else {
+        math.exp((carry - rate) * time)
+    };
     let spot_pv = spot * carry_discount;
     let strike_pv = strike * discount;
     let root_time = time.sqrt();
     let std_dev = vol * root_time;
 
-    if std_dev == 0.0 {
-        // Deterministic limit: N(ωd₁) = N(ωd₂) → 1 in the money, ½ at the money, 0 out of it.
-        let moneyness = sign * (spot_pv - strike_pv);
-        let exercise = if moneyness > 0.0 {
-            1.0
-        } else if moneyness == 0.0 {
-            0.5
-        } else {
-            0.0
-        };
-        let price = sign * (spot_pv - strike_pv) * exercise;
-        return Greeks {
-            price,
-            delta: sign * carry_discount * exercise,
-            gamma: 0.0,
-            vega: 0.0,
-            theta: -sign * exercise * ((carry - rate) * spot_pv + rate * strike_pv),
-            rho: -time * price,
-            carry_rho: sign * time * spot_pv * exercise,
-            vanna: 0.0,
-            volga: 0.0,
-        };
-    }
-
-    let d1 = ((spot / strike).ln() + (carry + 0.5 * vol * vol) * time) / std_dev;
+    let d1 = (math.ln(spot / strike) + (carry + 0.5 * vol * vol) * time) / std_dev;
     let d2 = d1 - std_dev;
-    let cdf_d1 = normal_cdf(sign * d1);
-    let cdf_d2 = normal_cdf(sign * d2);
-    let density = normal_pdf(d1);
-
+    let cdf_d1 = cdf_with(math, sign * d1);
+    let cdf_d2 = cdf_with(math, sign * d2);
+    let density = pdf_with(math, d1);
     let price = sign * (spot_pv * cdf_d1 - strike_pv * cdf_d2);
     let vega = spot_pv * density * root_time;
-    Greeks {
+    let smooth = Greeks {
         price,
         delta: sign * carry_discount * cdf_d1,
         gamma: carry_discount * density / (spot * std_dev),
@@ -301,5 +292,62 @@ pub(crate) fn greeks_unchecked(
         carry_rho: sign * time * spot_pv * cdf_d1,
         vanna: -carry_discount * density * d2 / vol,
         volga: vega * d1 * d2 / vol,
+    };
+
+    // Deterministic limit: N(ωd₁) = N(ωd₂) → 1 in the money, ½ at the money, 0 out of it.
+    let moneyness = sign * (spot_pv - strike_pv);
+    let exercise = if moneyness > 0.0 {
+        1.0
+    } else if moneyness == 0.0 {
+        0.5
+    } else {
+        0.0
+    };
+    let price = sign * (spot_pv - strike_pv) * exercise;
+    let limit = Greeks {
+        price,
+        delta: sign * carry_discount * exercise,
+        gamma: 0.0,
+        vega: 0.0,
+        theta: -sign * exercise * ((carry - rate) * spot_pv + rate * strike_pv),
+        rho: -time * price,
+        carry_rho: sign * time * spot_pv * exercise,
+        vanna: 0.0,
+        volga: 0.0,
+    };
+    smooth.or_where(std_dev == 0.0, &limit)
+}
+
+impl Greeks {
+    /// `other` where `condition` holds, else `self`, field by field (a select, not a branch).
+    #[inline(always)]
+    fn or_where(self, condition: bool, other: &Greeks) -> Greeks {
+        let pick = |mine: f64, theirs: f64| if condition { theirs } else { mine };
+        Greeks {
+            price: pick(self.price, other.price),
+            delta: pick(self.delta, other.delta),
+            gamma: pick(self.gamma, other.gamma),
+            vega: pick(self.vega, other.vega),
+            theta: pick(self.theta, other.theta),
+            rho: pick(self.rho, other.rho),
+            carry_rho: pick(self.carry_rho, other.carry_rho),
+            vanna: pick(self.vanna, other.vanna),
+            volga: pick(self.volga, other.volga),
+        }
+    }
+
+    /// Whether every field is finite.
+    #[inline(always)]
+    pub(crate) fn is_finite(&self) -> bool {
+        // Non-short-circuiting `&`, so that a vectorised caller needs no branch.
+        self.price.is_finite()
+            & self.delta.is_finite()
+            & self.gamma.is_finite()
+            & self.vega.is_finite()
+            & self.theta.is_finite()
+            & self.rho.is_finite()
+            & self.carry_rho.is_finite()
+            & self.vanna.is_finite()
+            & self.volga.is_finite()
     }
 }

@@ -11,17 +11,19 @@
 //!   portfolio (scenario-grid) margin with OTM, concentration and liquidation-cost add-ons, and
 //!   the dynamic delta margin ∂MM/∂S;
 //! - [`AccountBook`], [`LiquidationIndex`]: incrementally maintained account risk and delta-gamma
-//!   liquidation prices in ordered sets, so a spot tick finds the breached accounts in
-//!   O(log n + k) and revalues none; full revaluation is sliced across ticks
+//!   liquidation prices in ordered sets, so a spot tick finds the accounts whose liquidation
+//!   price it crossed in O(log n + k) and revalues none; full revaluation is sliced across ticks
 //!   ([`AccountBook::refresh`]);
 //! - [`LiquidationMap`], [`run_cascade`], [`cascade_distance`]: liquidatable collateral by price
 //!   level and the cascade it sets off against order-book depth, with its bad debt;
-//! - [`solvency`]: Student-t Expected Shortfall of the protocol's net book against the insurance
-//!   fund.
+//! - [`solvency`], [`SolvencyModel`]: Student-t Expected Shortfall of the protocol's net book
+//!   against the insurance fund, per tick once the model's table is built.
 //!
-//! Pure logic: no threads, no I/O, no allocation on the scalar path. Every entry point validates
-//! its inputs and returns a [`GreeksError`] rather than a NaN or an infinity (liquidation prices,
-//! which are ±∞ where no price breaches, are the documented exception).
+//! Pure logic: no threads, no I/O, no allocation on the scalar path. The batch pricing path
+//! ([`black76_batch`]) is vectorised (SSE2, or AVX2 chosen at run time) and equals the scalar
+//! path bit for bit. Every entry point validates its inputs and returns a [`GreeksError`] rather
+//! than a NaN or an infinity (liquidation prices, which are ±∞ where no price breaches, are the
+//! documented exception).
 //!
 //! Units are stated on every Greek (see [`Greeks`]): vega per 1.00 of volatility, theta per year
 //! of calendar time, rho per 1.00 of rate, with helpers for per-vol-point, per-day and
@@ -36,6 +38,7 @@ mod black;
 mod book;
 mod cascade;
 mod collateral;
+mod elementary;
 mod error;
 mod liquidation_index;
 mod liquidation_map;
@@ -70,6 +73,6 @@ pub use shortfall::{
     DEFAULT_LEVEL, filtered_historical_expected_shortfall, historical_expected_shortfall,
     normal_expected_shortfall, student_t_expected_shortfall, student_t_scale_for_std_dev,
 };
-pub use solvency::{BookExposure, Solvency, SolvencyParams, solvency};
+pub use solvency::{BookExposure, Solvency, SolvencyModel, SolvencyParams, solvency};
 pub use student_t::{student_t_cdf, student_t_pdf, student_t_quantile};
 pub use venue::{DeribitGreeks, act365_year_fraction, coin_price, deribit_greeks, inverse_delta};

@@ -201,6 +201,21 @@ impl LiquidationIndex {
         low.chain(high)
     }
 
+    /// The accounts whose liquidation price a move of the spot from `from` to `to` passes:
+    /// `below` in [`to`, `from`) on a fall, `above` in (`from`, `to`] on a rise, in the order the
+    /// move reaches them. Every account the move newly breaches is listed (once); so is one that
+    /// `from` already breached on its other side. O(log n + k): a tick's cost depends on the
+    /// accounts near the move, not on how many are breached already.
+    pub fn crossed(&self, from: f64, to: f64) -> impl Iterator<Item = usize> + '_ {
+        let falling = (to < from).then(|| self.below_between(to, from));
+        let rising = (to > from).then(|| self.above_between(from, to));
+        falling
+            .into_iter()
+            .flatten()
+            .chain(rising.into_iter().flatten())
+            .map(|(_, account)| account)
+    }
+
     /// Accounts already in deficit (range +∞ on both sides), by id. O(log n + k).
     pub fn in_deficit(&self) -> impl Iterator<Item = usize> + '_ {
         self.below

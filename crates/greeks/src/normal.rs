@@ -1,5 +1,6 @@
 //! The standard normal distribution: density, distribution function and quantile.
 
+use crate::elementary::{Elementary, Libm};
 use crate::error::{GreeksError, open_interval};
 
 /// 1/√(2π).
@@ -13,7 +14,13 @@ const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// ```
 #[must_use]
 pub fn normal_pdf(x: f64) -> f64 {
-    FRAC_1_SQRT_2PI * (-0.5 * x * x).exp()
+    pdf_with(&mut Libm, x)
+}
+
+/// φ(x) with the exponential of `math`: the one formula of the scalar and batch paths.
+#[inline(always)]
+pub(crate) fn pdf_with<M: Elementary>(math: &mut M, x: f64) -> f64 {
+    FRAC_1_SQRT_2PI * math.exp(-0.5 * x * x)
 }
 
 /// Standard normal distribution function Φ(x) = P(Z ≤ x).
@@ -27,7 +34,13 @@ pub fn normal_pdf(x: f64) -> f64 {
 /// ```
 #[must_use]
 pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
+    cdf_with(&mut Libm, x)
+}
+
+/// Φ(x) with the erfc of `math`: the one formula of the scalar and batch paths.
+#[inline(always)]
+pub(crate) fn cdf_with<M: Elementary>(math: &mut M, x: f64) -> f64 {
+    0.5 * math.erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
 }
 
 /// Standard normal quantile Φ⁻¹(p) for `p` strictly between 0 and 1.

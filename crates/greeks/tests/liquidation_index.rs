@@ -75,6 +75,41 @@ proptest! {
         }
     }
 
+    /// A move's crossings are exactly the accounts a scan finds with a liquidation price
+    /// between the two spots, and they include every account the move newly breaches.
+    #[test]
+    fn crossings_equal_the_brute_force_scan(
+        ranges in prop::collection::vec(range(), 0..300),
+        moves in prop::collection::vec(prop_oneof![1.0..250.0_f64, (50usize..150).prop_map(|p| p as f64)], 1..20),
+    ) {
+        let mut index = LiquidationIndex::new();
+        for (account, &range) in ranges.iter().enumerate() {
+            index.insert(account, range);
+        }
+        let mut from = 100.0;
+        for to in moves {
+            let found: Vec<usize> = index.crossed(from, to).collect();
+            let unique: BTreeSet<usize> = found.iter().copied().collect();
+            prop_assert_eq!(unique.len(), found.len(), "an account listed twice");
+            let brute: BTreeSet<usize> = ranges
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| (to <= r.below && r.below < from) || (from < r.above && r.above <= to))
+                .map(|(a, _)| a)
+                .collect();
+            prop_assert_eq!(&unique, &brute);
+            let newly = ranges
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.is_breached(to) && !r.is_breached(from))
+                .map(|(a, _)| a);
+            for account in newly {
+                prop_assert!(unique.contains(&account));
+            }
+            from = to;
+        }
+    }
+
     #[test]
     fn liquidation_prices_are_the_nearest_roots(
         spot in 50.0..150.0_f64,
@@ -221,8 +256,8 @@ proptest! {
     }
 }
 
-/// A spot tick revalues nobody and returns what a scan of the stored ranges returns; the
-/// round-robin refresh revalues exactly its budget, and every account within ⌈n / budget⌉ calls.
+/// A spot tick revalues nobody and returns the accounts a scan of the stored ranges finds with
+/// a liquidation price between the old and the new spot; the round-robin refresh revalues exactly its budget, and every account within ⌈n / budget⌉ calls.
 #[test]
 fn spot_ticks_read_the_index_and_refresh_is_bounded() {
     let accounts = 20_000;
@@ -247,9 +282,28 @@ fn spot_ticks_read_the_index_and_refresh_is_bounded() {
             .filter(|&a| book.risk(a).unwrap().ranges[&1].is_breached(spot))
             .collect()
     };
+    let crossed_scan = |book: &AccountBook, from: f64, to: f64| -> BTreeSet<usize> {
+        (0..book.len())
+            .filter(|&a| {
+                let range = book.risk(a).unwrap().ranges[&1];
+                (to <= range.below && range.below < from)
+                    || (from < range.above && range.above <= to)
+            })
+            .collect()
+    };
+    let mut from = 100.0;
     for spot in [99.0, 97.0, 93.5, 100.0, 104.0, 120.0] {
-        let found: BTreeSet<usize> = book.set_spot(1, spot).unwrap().into_iter().collect();
-        assert_eq!(found, scan(&book, spot));
+        let crossed: BTreeSet<usize> = book.set_spot(1, spot).unwrap().into_iter().collect();
+        assert_eq!(crossed, crossed_scan(&book, from, spot));
+        // Every account the move newly breached is among those it crossed.
+        assert!(
+            scan(&book, spot)
+                .difference(&scan(&book, from))
+                .all(|a| crossed.contains(a))
+        );
+        let breached: BTreeSet<usize> = book.breached(1).into_iter().collect();
+        assert_eq!(breached, scan(&book, spot));
+        from = spot;
         assert!(
             (0..accounts).all(|a| !book.is_fresh(a)),
             "a tick revalued an account"

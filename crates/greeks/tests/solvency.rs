@@ -1,8 +1,9 @@
 //! Expected Shortfall of the protocol book against the closed form, and its behaviour with gamma.
 
+use proptest::prelude::*;
 use recal_greeks::{
-    BookExposure, GreeksError, SolvencyParams, solvency, student_t_expected_shortfall,
-    student_t_scale_for_std_dev,
+    BookExposure, GreeksError, SolvencyModel, SolvencyParams, historical_expected_shortfall,
+    solvency, student_t_expected_shortfall, student_t_scale_for_std_dev,
 };
 
 fn closed_form(exposure: &BookExposure, params: &SolvencyParams) -> f64 {
@@ -121,4 +122,39 @@ fn invalid_inputs_are_refused() {
         ..book[0]
     }];
     assert!(solvency(1.0, &bad, &params).is_err());
+}
+
+proptest! {
+    /// The model's cursor walk over the sorted cell table takes the same tail as sorting every
+    /// cell's P&L (`historical_expected_shortfall`), for long and short gamma, at any level.
+    #[test]
+    fn model_tail_equals_a_full_sort_of_the_cells(
+        delta in -500.0..500.0_f64,
+        gamma in prop_oneof![Just(0.0), -5.0..5.0_f64, -1e-3..1e-3_f64],
+        level in 0.9..0.999_f64,
+        dof in 2.2..12.0_f64,
+        cells in 50usize..3000,
+        vol in 0.1..2.0_f64,
+    ) {
+        let params = SolvencyParams { level, dof, cells, horizon_years: 1.0 / 52.0 };
+        let model = SolvencyModel::new(params).unwrap();
+        prop_assert_eq!(model.cell_means().len(), cells);
+        prop_assert!(model.cell_means().windows(2).all(|w| w[0] < w[1]));
+        let exposure = BookExposure { spot: 100.0, delta, gamma, vol };
+        let scale = student_t_scale_for_std_dev(dof, vol * params.horizon_years.sqrt()).unwrap();
+        let pnl: Vec<f64> = model
+            .cell_means()
+            .iter()
+            .map(|&mean| {
+                let move_ = exposure.spot * scale * mean;
+                delta * move_ + 0.5 * gamma * move_ * move_
+            })
+            .collect();
+        let sorted = historical_expected_shortfall(&pnl, level).unwrap();
+        let walked = model.solvency(0.0, &[exposure]).unwrap().expected_shortfall;
+        prop_assert!(
+            (walked - sorted).abs() <= 1e-12 * sorted.abs().max(1e-300) + 1e-300,
+            "{} vs {}", walked, sorted
+        );
+    }
 }
