@@ -1,5 +1,12 @@
-//! Stage 5 costs: EIP-712 hashing of a proposal, signing and verifying (ecrecover), against the
-//! bare k256 calls on the same digest and key, in the same run.
+//! Stage 4 and 5 costs: trigger evaluation per snapshot, EIP-712 hashing of a proposal,
+//! signing and verifying (ecrecover), against the bare k256 calls on the same digest and key,
+//! in the same run.
+//!
+//! Trigger evaluation runs `TriggerStage::update` over two tapes of 2,048 snapshots one second
+//! apart: a calm one (small wobbles, nothing fires, nothing emits but the heartbeat) and a
+//! crash (deviation, fund-low and vol-of-vol triggers fire, targets jump, proposals are
+//! decided). The figure is ns per snapshot: targets, triggers, fixed-point damping, guardrail
+//! clamps and the emission decision, everything stage 4 does.
 //!
 //! The peer for signing is `k256::ecdsa::SigningKey::sign_prehash_recoverable` with a key
 //! parsed once — exactly the work an Ethereum signature needs and nothing else. recal's
@@ -12,10 +19,12 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::Criterion;
+use criterion::{BatchSize, Criterion, Throughput};
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
-use recal_emit::{B256, InputsDigest, Proposal, Secp256k1Signer, Signer, eip712};
-use recal_types::{MarketId, Nonce, ParameterSet, TriggerCause};
+use recal_emit::{B256, EmitterConfig, InputsDigest, Proposal, Secp256k1Signer, Signer, eip712};
+use recal_pipeline::{default_guardrails, default_start};
+use recal_trigger::{FeedStatus, RiskInputs, TriggerConfig, TriggerStage};
+use recal_types::{MarketId, Nonce, ParameterSet, Timestamp, TriggerCause};
 use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
 mod support;
@@ -40,6 +49,104 @@ fn proposal() -> Proposal {
 fn bare_sign(key: &SigningKey, digest: &B256) -> (Signature, RecoveryId) {
     key.sign_prehash_recoverable(digest.as_slice())
         .expect("a 32-byte prehash signs")
+}
+
+/// Snapshots per trigger tape.
+const TAPE_LEN: usize = 2_048;
+
+/// A fresh stage for market 7 with the pipeline's default start and guardrails, the demo
+/// timing (30-minute time-lock, 10-minute validity) and the default trigger config.
+fn trigger_stage() -> TriggerStage {
+    TriggerStage::new(
+        MarketId(7),
+        default_start(),
+        default_guardrails(),
+        EmitterConfig {
+            time_lock: 1_800,
+            validity: 600,
+        },
+        TriggerConfig::default(),
+    )
+    .expect("the default configuration is valid")
+}
+
+/// A calm market snapshot at second `i` of the tape, with a deterministic wobble.
+fn calm_snapshot(i: usize) -> RiskInputs {
+    let wobble = ((i * 7_919) % 101) as f64 / 100.0 - 0.5; // in [-0.5, 0.5]
+    RiskInputs {
+        timestamp: Timestamp::from_unix_seconds(1_760_000_000 + i as u64).expect("in range"),
+        realized_vol: 0.45 + 0.02 * wobble,
+        vol_of_vol: 0.4 + 0.02 * wobble,
+        vol_of_vol_acceleration: 0.01 * wobble,
+        tail_dof: 6.0,
+        risk_reversal_25d: -0.02,
+        atm_vol: 0.5,
+        max_price_deviation: 0.002 + 0.001 * wobble,
+        debt_to_equity: 0.8,
+        book_depth: 2e7,
+        open_interest_long: 5e7,
+        open_interest_short: 5e7,
+        insurance_fund: 1e7,
+        total_collateral: 1e8,
+        feed: FeedStatus::Fresh,
+    }
+}
+
+/// A crash snapshot at second `i`: volatility, deviation and skew rise along the tape while
+/// the insurance fund drains below 5 % of collateral.
+fn crash_snapshot(i: usize) -> RiskInputs {
+    let progress = i as f64 / TAPE_LEN as f64;
+    RiskInputs {
+        realized_vol: 0.5 + 1.5 * progress,
+        vol_of_vol: 0.4 + 1.2 * progress,
+        vol_of_vol_acceleration: 2.0 * (1.0 - progress),
+        tail_dof: 6.0 - 3.0 * progress,
+        risk_reversal_25d: -0.02 - 0.25 * progress,
+        atm_vol: 0.5 + 0.6 * progress,
+        max_price_deviation: 0.002 + 0.08 * progress,
+        debt_to_equity: 0.8 + 2.0 * progress,
+        book_depth: 2e7 * (1.0 - 0.85 * progress),
+        open_interest_long: 5e7 + 4e7 * progress,
+        open_interest_short: 5e7 - 2e7 * progress,
+        insurance_fund: 1e7 * (1.0 - 0.7 * progress),
+        ..calm_snapshot(i)
+    }
+}
+
+fn tape(snapshot: fn(usize) -> RiskInputs) -> Vec<RiskInputs> {
+    (0..TAPE_LEN).map(snapshot).collect()
+}
+
+/// Runs `tape` through `stage`, returning the number of proposals decided.
+fn evaluate(stage: &mut TriggerStage, tape: &[RiskInputs]) -> usize {
+    tape.iter()
+        .filter(|inputs| {
+            stage
+                .update(black_box(inputs))
+                .expect("valid snapshots")
+                .emit
+                .is_some()
+        })
+        .count()
+}
+
+fn bench_trigger(c: &mut Criterion) {
+    let mut group = c.benchmark_group("trigger");
+    group.throughput(Throughput::Elements(TAPE_LEN as u64));
+    for (name, snapshot) in [
+        ("calm tape", calm_snapshot as fn(usize) -> RiskInputs),
+        ("crash tape", crash_snapshot),
+    ] {
+        let tape = tape(snapshot);
+        group.bench_function(name, |b| {
+            b.iter_batched_ref(
+                trigger_stage,
+                |stage| evaluate(stage, &tape),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
 }
 
 fn bench_emit(c: &mut Criterion) {
@@ -87,8 +194,37 @@ fn micros_per_call(calls: u32, mut work: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / f64::from(calls)
 }
 
+/// Nanoseconds per snapshot of stage 4 over `tape`, from a fresh stage.
+fn trigger_nanos_per_update(tape: &[RiskInputs]) -> f64 {
+    let mut stage = trigger_stage();
+    let start = Instant::now();
+    black_box(evaluate(&mut stage, tape));
+    start.elapsed().as_secs_f64() * 1e9 / tape.len() as f64
+}
+
 fn interleaved_report(rounds: usize) {
     const CALLS: u32 = 500;
+    let calm = tape(calm_snapshot);
+    let crash = tape(crash_snapshot);
+    let emitted = [&calm, &crash].map(|tape| evaluate(&mut trigger_stage(), tape));
+    let trigger = interleave(
+        rounds,
+        &mut [&mut || trigger_nanos_per_update(&calm), &mut || {
+            trigger_nanos_per_update(&crash)
+        }],
+    );
+    println!("\nTrigger evaluation, {rounds} interleaved rounds of {TAPE_LEN} snapshots");
+    print_quartiles(
+        &format!("calm tape ({} proposals)", emitted[0]),
+        &trigger[0],
+        "ns/update",
+    );
+    print_quartiles(
+        &format!("crash tape ({} proposals)", emitted[1]),
+        &trigger[1],
+        "ns/update",
+    );
+
     let domain = eip712::PreparedDomain::new(eip712::domain(1, [0xcc; 20].into()));
     let digest = proposal().signing_hash(&domain);
     let signer = Secp256k1Signer::from_bytes(&SECRET).expect("valid scalar");
@@ -146,6 +282,7 @@ fn main() {
     // One thread does all the work; keep it on one core so migrations do not add noise.
     pin(0);
     let mut criterion = Criterion::default().configure_from_args();
+    bench_trigger(&mut criterion);
     bench_emit(&mut criterion);
     criterion.final_summary();
     if is_bench_run() {

@@ -120,6 +120,11 @@ impl Verifier {
         }
     }
 
+    /// The registered markets, in id order.
+    pub fn markets(&self) -> impl Iterator<Item = MarketId> + '_ {
+        self.markets.keys().copied()
+    }
+
     /// Registers (or re-registers, resetting its state) `market` with its initial parameters
     /// and immutable guardrails, as the contract's deployment would.
     pub fn register_market(

@@ -42,12 +42,9 @@ fn typed_data_json_is_the_readme_typed_data_plus_its_signature() {
     let (signer, proposal, domain) = common::readme_example();
     let signed = proposal.sign(&domain, &signer).unwrap();
     let mut line = Vec::new();
-    SignedTypedData {
-        domain,
-        signed: signed.clone(),
-    }
-    .write_json(&mut line)
-    .unwrap();
+    SignedTypedData { domain, signed }
+        .write_json(&mut line)
+        .unwrap();
 
     let mut produced: serde_json::Value = serde_json::from_slice(&line).unwrap();
     let signature = produced

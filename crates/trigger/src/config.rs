@@ -192,6 +192,12 @@ pub struct EmissionConfig {
     pub dead_band: [DeadBand; ParameterId::COUNT],
     /// Re-emit the parameters in force after this many seconds without a proposal \[3 600\].
     pub heartbeat_seconds: u64,
+    /// While a loosening waits out its time-lock, a drift tightening supersedes it (on chain,
+    /// the newer proposal replaces the pending one) only if some parameter moves by more than
+    /// this many dead bands \[3\]. Smaller tightenings wait for the loosening to execute, so
+    /// that in a calm market small wobbles of the targets do not cancel every loosening before
+    /// its time-lock ends. Triggers always supersede.
+    pub supersede_dead_bands: u32,
 }
 
 impl Default for EmissionConfig {
@@ -208,6 +214,7 @@ impl Default for EmissionConfig {
         Self {
             dead_band,
             heartbeat_seconds: 3_600,
+            supersede_dead_bands: 3,
         }
     }
 }

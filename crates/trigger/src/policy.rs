@@ -108,6 +108,8 @@ pub(crate) struct Policy {
     /// Dead bands, as step rules ("a change larger than the band's step").
     dead_band: [Guardrail; ParameterId::COUNT],
     heartbeat_seconds: u64,
+    /// Dead bands a drift tightening must exceed to supersede a pending loosening.
+    supersede_dead_bands: u32,
     timing: EmitterConfig,
     /// The highest-priority trigger not yet answered by a proposal.
     urgent: Option<TriggerCause>,
@@ -117,20 +119,28 @@ impl Policy {
     pub(crate) const fn new(
         dead_band: [Guardrail; ParameterId::COUNT],
         heartbeat_seconds: u64,
+        supersede_dead_bands: u32,
         timing: EmitterConfig,
     ) -> Self {
         Self {
             dead_band,
             heartbeat_seconds,
+            supersede_dead_bands,
             timing,
             urgent: None,
         }
     }
 
     fn beyond_dead_band(&self, from: &ParameterSet, to: &ParameterSet) -> bool {
+        self.beyond_dead_bands(from, to, 1)
+    }
+
+    /// Whether some parameter moves from `from` to `to` by more than `bands` dead bands.
+    fn beyond_dead_bands(&self, from: &ParameterSet, to: &ParameterSet, bands: u32) -> bool {
         ParameterId::ALL.into_iter().any(|p| {
             let (from, to) = (from.get(p), to.get(p));
-            from.abs_diff(to) > self.dead_band[p.index()].max_step(from)
+            let band = self.dead_band[p.index()].max_step(from);
+            from.abs_diff(to) > band.saturating_mul(u128::from(bands))
         })
     }
 
@@ -138,7 +148,8 @@ impl Policy {
     ///
     /// In order: an unanswered trigger emits the tightening part at once, bypassing the dead
     /// band, if it changes anything or supersedes a pending loosening (otherwise the trigger is
-    /// answered by doing nothing); a tightening beyond the dead band emits at once; with
+    /// answered by doing nothing); a tightening beyond the dead band emits at once — while a
+    /// loosening is pending, only beyond `supersede_dead_bands` dead bands; with
     /// nothing tightening beyond it, no loosening pending and not in conservative mode, a
     /// loosening beyond the dead band emits the full candidate, which the verifier time-locks;
     /// finally, after `heartbeat_seconds` without a proposal and with nothing pending, the
@@ -167,7 +178,15 @@ impl Policy {
                 self.urgent = None;
             }
             (interval && (tightens || pending)).then_some((candidate.tightening, cause))
-        } else if self.beyond_dead_band(&applied, &candidate.tightening) {
+        } else if self.beyond_dead_bands(
+            &applied,
+            &candidate.tightening,
+            if pending {
+                self.supersede_dead_bands
+            } else {
+                1
+            },
+        ) {
             interval.then_some((candidate.tightening, TriggerCause::TargetDrift))
         } else if !conservative && !pending && self.beyond_dead_band(&applied, &candidate.full) {
             Some((candidate.full, TriggerCause::TargetDrift))

@@ -141,7 +141,12 @@ impl TriggerStage {
                 &config.damping,
                 &guardrails,
             ),
-            policy: Policy::new(dead_band, config.emission.heartbeat_seconds, timing),
+            policy: Policy::new(
+                dead_band,
+                config.emission.heartbeat_seconds,
+                config.emission.supersede_dead_bands,
+                timing,
+            ),
             chain: Chain::new(start),
             last_time: None,
             config,
