@@ -27,6 +27,15 @@ impl VerifierModel {
         self.verifier.parameters(market)
     }
 
+    /// The parameters in force for every registered market.
+    #[must_use]
+    pub fn in_force_all(&self) -> Vec<(MarketId, ParameterSet)> {
+        self.verifier
+            .markets()
+            .filter_map(|market| Some((market, *self.in_force(market)?)))
+            .collect()
+    }
+
     fn in_force_or_default(&self, market: MarketId) -> ParameterSet {
         self.in_force(market).copied().unwrap_or_default()
     }

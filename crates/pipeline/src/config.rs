@@ -7,6 +7,8 @@ use recal_greeks::{MarginParams, SolvencyParams};
 use recal_trigger::{TargetModel, TriggerConfig};
 use recal_types::{ParameterId, ParameterSet, Source};
 
+use crate::recorder::JournalOptions;
+
 /// One protocol market recal recalibrates, and where its data comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MarketSpec {
@@ -74,6 +76,8 @@ pub struct PipelineConfig {
     pub verifying_contract: [u8; 20],
     /// Address of the verifier's guardian \[`0x9999…99`\].
     pub guardian: [u8; 20],
+    /// Journals of the run \[off\]: the input for replay, or every stage boundary too.
+    pub journal: JournalOptions,
     /// The keeper's secp256k1 secret key. The default is a fixed, publicly known demo key
     /// (`0x42…42`): replace it with a real key (`recal_emit::load_secret_key`) outside demos.
     pub signing_key: [u8; 32],
@@ -108,6 +112,7 @@ impl Default for PipelineConfig {
             verifying_contract: [0xcc; 20],
             guardian: [0x99; 20],
             signing_key: [0x42; 32],
+            journal: JournalOptions::default(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Stage 5 adapter: sign decisions with [`Emitter`].
 
-use recal_emit::{Emitter, Secp256k1Signer};
+use recal_emit::{Emitter, InputsDigest, Secp256k1Signer};
 
 use crate::message::{MarketDecision, Signed};
 use crate::stage::Stage;
@@ -25,6 +25,12 @@ impl EmitStage {
     /// the inputs digest of the next proposals.
     pub fn absorb(&mut self, record: &[u8]) {
         self.emitter.absorb(record);
+    }
+
+    /// Continues the inputs digest from `digest`: the chain another thread computed over the
+    /// input records up to the decisions that follow (threaded placements).
+    pub fn resume_digest(&mut self, digest: InputsDigest) {
+        self.emitter.resume_digest(digest);
     }
 
     /// Decisions that could not be signed (nonce or time overflow, signer failure).

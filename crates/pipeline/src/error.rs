@@ -20,4 +20,16 @@ pub enum BuildError {
     /// The signing key is invalid.
     #[error("signing key: {0}")]
     Key(#[from] recal_emit::KeyError),
+    /// A ring capacity that is not a non-zero power of two.
+    #[error("ring capacity {0} is not a non-zero power of two")]
+    RingCapacity(usize),
+    /// A placement plan whose groups do not cover the five stages in order.
+    #[error("the placement's groups do not cover the stages in order")]
+    Plan,
+    /// A journal of the run could not be opened.
+    #[error("journal: {0}")]
+    Journal(#[from] recal_journal::JournalError),
+    /// A stage thread could not be started.
+    #[error("starting a stage thread: {0}")]
+    Thread(#[from] std::io::Error),
 }

@@ -1,150 +1,105 @@
-//! Stage 2 adapter: price events per underlying through [`UnderlyingEstimator`].
+//! Stage 2 adapter: events through [`recal_estimate::EstimateStage`], its updates as the
+//! pipeline's [`Estimated`] messages.
 
-use recal_estimate::{EstimateError, UnderlyingConfig, UnderlyingEstimator};
+use recal_estimate::{
+    EstimateError, FeedHealth, SpotUpdate, StageConfig, StageCounters, UnderlyingConfig, Update,
+};
 use recal_trigger::FeedStatus;
-use recal_types::{Event, InstrumentId, Payload};
+use recal_types::{Event, InstrumentId, InstrumentKind};
 
 use crate::message::{EstimateUpdate, Estimated};
 use crate::stage::Stage;
 
-/// Hours per year, to turn the estimator's per-year acceleration into stage 4's per hour.
-const HOURS_PER_YEAR: f64 = 365.25 * 24.0;
-
-/// One tracked price instrument.
-#[derive(Debug, Clone)]
-struct Tracked {
-    instrument: InstrumentId,
-    estimator: UnderlyingEstimator,
-    last: Option<EstimateUpdate>,
-}
-
-/// Estimator update. Trades, spot, index, oracle and mark prices of a tracked instrument feed
-/// its estimator and yield an [`EstimateUpdate`]; a feed gap on it, or any event arriving after
-/// it went stale, yields an update flagged [`FeedStatus::Gapped`] / [`FeedStatus::Stale`];
-/// every other event passes through.
+/// Estimator update: a thin adapter over [`recal_estimate::EstimateStage`], which owns the
+/// logic (what is consumed, what passes through, stale and gap flags, the surfaces). Spot
+/// updates become [`EstimateUpdate`]s with the trigger stage's [`FeedStatus`]; IV changes and
+/// surface summaries travel as they are; every other event passes through unchanged.
 #[derive(Debug, Clone)]
 pub struct EstimateStage {
-    tracked: Vec<Tracked>,
-    fallback_vol: f64,
-    filtered: u64,
-    refused: u64,
+    logic: recal_estimate::EstimateStage,
 }
 
 impl EstimateStage {
-    /// Estimators for `instruments`, all with `config`; `fallback_vol` stands in for the short
-    /// volatility until its horizon is warm.
+    /// Estimators for the price instruments `instruments`, all with `config`; `fallback_vol`
+    /// stands in for the short volatility until its horizon is warm.
     ///
     /// # Errors
-    /// An invalid estimator configuration.
+    /// An invalid estimator configuration, or an instrument listed twice.
     pub fn new(
         instruments: &[InstrumentId],
         config: &UnderlyingConfig,
         fallback_vol: f64,
     ) -> Result<Self, EstimateError> {
-        let tracked = instruments
-            .iter()
-            .map(|&instrument| {
-                Ok(Tracked {
-                    instrument,
-                    estimator: UnderlyingEstimator::new(config.clone())?,
-                    last: None,
-                })
-            })
-            .collect::<Result<_, EstimateError>>()?;
-        Ok(Self {
-            tracked,
+        let mut logic = recal_estimate::EstimateStage::new(StageConfig {
+            underlying: config.clone(),
             fallback_vol,
-            filtered: 0,
-            refused: 0,
-        })
+            ..StageConfig::default()
+        })?;
+        for &instrument in instruments {
+            logic.track_underlying(instrument)?;
+        }
+        Ok(Self { logic })
+    }
+
+    /// Tracks `option` on the implied-volatility surface of the tracked price instrument
+    /// `underlying` ([`recal_estimate::EstimateStage::track_option`]).
+    ///
+    /// # Errors
+    /// Not an option, an untracked underlying, or an option already tracked.
+    pub fn track_option(
+        &mut self,
+        option: InstrumentId,
+        underlying: InstrumentId,
+        kind: &InstrumentKind,
+    ) -> Result<(), EstimateError> {
+        self.logic.track_option(option, underlying, kind)
+    }
+
+    /// The stage logic, for its estimators, surfaces and counters.
+    #[must_use]
+    pub const fn logic(&self) -> &recal_estimate::EstimateStage {
+        &self.logic
+    }
+
+    /// What the stage counted so far.
+    #[must_use]
+    pub fn counters(&self) -> StageCounters {
+        self.logic.counters()
     }
 
     /// Prints the outlier filter rejected.
     #[must_use]
-    pub const fn filtered(&self) -> u64 {
-        self.filtered
+    pub fn filtered(&self) -> u64 {
+        self.counters().filtered
     }
 
     /// Prints the estimators refused (time not increasing, bad price).
     #[must_use]
-    pub const fn refused(&self) -> u64 {
-        self.refused
-    }
-
-    fn on_price(&mut self, index: usize, event: &Event, price: f64, out: &mut Vec<Estimated>) {
-        let fallback_vol = self.fallback_vol;
-        let tracked = &mut self.tracked[index];
-        let t_ns = event.source_time().as_nanos();
-        match tracked.estimator.on_price(t_ns, price) {
-            Ok(verdict) => {
-                let Some(spot) = verdict.price() else {
-                    self.filtered += 1;
-                    return;
-                };
-                let update = snapshot(tracked, event, spot, fallback_vol);
-                tracked.last = Some(update);
-                out.push(Estimated::Estimate(update));
-            }
-            Err(_) => self.refused += 1,
-        }
-    }
-
-    /// Re-issues the last update of tracked instrument `index` with a degraded feed status.
-    fn flag(&mut self, index: usize, event: &Event, feed: FeedStatus, out: &mut Vec<Estimated>) {
-        if let Some(last) = &mut self.tracked[index].last
-            && last.feed != feed
-        {
-            last.feed = feed;
-            last.time = event.source_time();
-            last.receive_time = event.receive_time();
-            out.push(Estimated::Estimate(*last));
-        }
+    pub fn refused(&self) -> u64 {
+        self.counters().refused
     }
 }
 
-/// The estimates of `tracked` after an accepted print at `spot`.
-fn snapshot(tracked: &Tracked, event: &Event, spot: f64, fallback_vol: f64) -> EstimateUpdate {
-    let estimator = &tracked.estimator;
-    let ewma = estimator.ewma();
-    let warm_vol = |index: usize| {
-        ewma.horizon(index)
-            .filter(|h| h.is_warm())
-            .and_then(|h| h.annual_vol())
-            .filter(|v| *v > 0.0)
-    };
-    let short_vol = warm_vol(0).unwrap_or(fallback_vol);
-    let long_vol = ewma
-        .len()
-        .checked_sub(1)
-        .and_then(warm_vol)
-        .unwrap_or(short_vol);
-    let vol_of_vol = estimator.vol_of_vol();
+/// The pipeline's form of a spot update.
+fn estimate_update(spot: &SpotUpdate) -> EstimateUpdate {
     EstimateUpdate {
-        instrument: tracked.instrument,
-        time: event.source_time(),
-        receive_time: event.receive_time(),
-        spot,
-        short_vol,
-        long_vol,
-        deviation: estimator.deviation().deviation().unwrap_or(0.0),
-        vol_of_vol: vol_of_vol.vol_of_vol().unwrap_or(0.0),
-        // Before vol-of-vol rests on a full memory its slope is the start-up transient.
-        vol_of_vol_acceleration: vol_of_vol
-            .acceleration()
-            .filter(|_| vol_of_vol.is_warm())
-            .map_or(0.0, |per_year| per_year / HOURS_PER_YEAR),
-        tail_dof: estimator.tail().degrees_of_freedom().unwrap_or(30.0),
-        feed: FeedStatus::Fresh,
-    }
-}
-
-/// The price an event carries for the estimators, if it is a price event.
-fn price_of(payload: &Payload) -> Option<f64> {
-    match payload {
-        Payload::Trade(trade) => Some(trade.price),
-        Payload::SpotPrice(p) | Payload::IndexPrice(p) | Payload::OraclePrice(p) => Some(p.price),
-        Payload::FundingMark(mark) => Some(mark.mark_price),
-        _ => None,
+        instrument: spot.instrument,
+        origin_sequence: spot.origin.input,
+        time: spot.origin.time,
+        receive_time: spot.origin.receive_time,
+        spot: spot.spot,
+        short_vol: spot.short_vol,
+        long_vol: spot.long_vol,
+        realized_vol: spot.realized_vol,
+        deviation: spot.deviation,
+        vol_of_vol: spot.vol_of_vol,
+        vol_of_vol_acceleration: spot.vol_of_vol_acceleration,
+        tail_dof: spot.tail_dof,
+        feed: match spot.feed {
+            FeedHealth::Fresh => FeedStatus::Fresh,
+            FeedHealth::Stale => FeedStatus::Stale,
+            FeedHealth::Gapped => FeedStatus::Gapped,
+        },
     }
 }
 
@@ -153,26 +108,77 @@ impl Stage for EstimateStage {
     type Output = Estimated;
 
     fn process(&mut self, event: &Event, out: &mut Vec<Estimated>) {
-        let index = self
-            .tracked
-            .iter()
-            .position(|t| t.instrument == event.instrument());
-        let payload = event.payload();
-        let price = payload.as_ref().ok().and_then(price_of);
-        match (index, &payload, price) {
-            (Some(index), Ok(Payload::FeedGap(_)), _) => {
-                self.flag(index, event, FeedStatus::Gapped, out);
-            }
-            (Some(index), _, Some(price)) => self.on_price(index, event, price, out),
-            _ => {
-                let now = event.source_time().as_nanos();
-                for index in 0..self.tracked.len() {
-                    if self.tracked[index].estimator.is_stale(now) {
-                        self.flag(index, event, FeedStatus::Stale, out);
-                    }
-                }
-                out.push(Estimated::Event(*event));
-            }
-        }
+        self.logic.process(event, |update| {
+            out.push(match update {
+                Update::Spot(spot) => Estimated::Estimate(estimate_update(&spot)),
+                Update::ImpliedVol(iv) => Estimated::ImpliedVol(iv),
+                Update::Surface(surface) => Estimated::Surface(surface),
+                Update::Passthrough(event) => Estimated::Event(event),
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use recal_types::{EventHeader, FeedGap, Payload, PositionChange, Price, Source, Timestamp};
+
+    use super::*;
+
+    fn event(instrument: u32, seconds: u64, payload: Payload) -> Event {
+        let header = EventHeader {
+            source: Source::Pyth,
+            instrument: InstrumentId(instrument),
+            sequence: 0,
+            source_time: Timestamp::from_nanos(seconds * 1_000_000_000),
+            receive_time: Timestamp::from_nanos(seconds * 1_000_000_000 + 1),
+        };
+        Event::new(header, payload).unwrap()
+    }
+
+    #[test]
+    fn updates_become_pipeline_messages() {
+        let btc = InstrumentId(1);
+        let mut stage = EstimateStage::new(&[btc], &UnderlyingConfig::default(), 0.5).unwrap();
+        let price = |p| {
+            Payload::OraclePrice(Price {
+                price: p,
+                confidence: None,
+                ema_price: None,
+                ema_confidence: None,
+            })
+        };
+        let mut out = Vec::new();
+        stage.process(&event(1, 1, price(100.0)), &mut out);
+        stage.process(&event(1, 2, price(101.0)), &mut out);
+        let gap = FeedGap {
+            expected: 1,
+            received: 5,
+        };
+        stage.process(&event(1, 3, Payload::FeedGap(gap)), &mut out);
+        let position = PositionChange {
+            account: 1,
+            size: 1.0,
+            entry_price: None,
+        };
+        let state = event(9, 4, Payload::PositionChange(position));
+        stage.process(&state, &mut out);
+        let Estimated::Estimate(second) = out[1] else {
+            panic!("{out:?}")
+        };
+        assert_eq!((second.origin_sequence, second.spot), (1, 101.0));
+        assert_eq!(second.time, Timestamp::from_nanos(2_000_000_000));
+        assert_eq!(second.feed, FeedStatus::Fresh);
+        let Estimated::Estimate(gapped) = out[2] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            (gapped.origin_sequence, gapped.feed),
+            (2, FeedStatus::Gapped)
+        );
+        assert_eq!(gapped.spot, 101.0);
+        assert_eq!(out[3], Estimated::Event(state));
+        assert_eq!((stage.filtered(), stage.refused()), (0, 0));
+        assert_eq!(stage.counters().events, 4);
     }
 }

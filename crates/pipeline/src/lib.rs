@@ -20,6 +20,7 @@
 //! seeded, deterministic market with a crash to run it on. [`sink`] delivers signed proposals to
 //! the outside (callback, channel, journal, NDJSON, TCP).
 
+mod build;
 mod chain;
 mod clock;
 mod config;
@@ -30,11 +31,17 @@ mod error;
 mod estimate;
 mod fused;
 mod greeks;
+mod hop;
 mod message;
 mod metrics;
+mod placement;
+mod recorder;
+pub mod replay;
 pub mod sink;
 mod stage;
+mod threaded;
 mod trigger;
+mod worker;
 
 pub use chain::VerifierModel;
 pub use clock::LatencyClock;
@@ -47,10 +54,17 @@ pub use error::BuildError;
 pub use estimate::EstimateStage;
 pub use fused::Fused;
 pub use greeks::{GreeksSettings, GreeksStage, Route};
+pub use hop::{Backpressure, Channel, Input, OwnedBytes};
 pub use message::{
     Emitted, EstimateUpdate, Estimated, Execution, MarketDecision, ProposalRecord, RawMessage,
     RiskSnapshot, Signed,
 };
 pub use metrics::{Counters, LatencyHistogram, LatencySummary, Metrics};
+pub use placement::{Group, Placement, PlacementError, Plan, StageId};
+/// How a ring end waits for its peer (re-exported for placement settings).
+pub use recal_ring::WaitStrategy;
+pub use recorder::{Boundary, JournalMode, JournalOptions, Recorder, TYPED_EVENT};
 pub use stage::Stage;
+pub use threaded::{Finished, RingOptions, StageFailure, Threaded};
 pub use trigger::{TriggerAdapter, risk_inputs};
+pub use worker::{Callback, WorkerMetrics};

@@ -1,6 +1,7 @@
 //! The messages that travel between the stages.
 
 use recal_emit::{EthSignature, Outcome, Rejection, SignedProposal};
+use recal_estimate::{IvUpdate, SurfaceUpdate};
 use recal_trigger::{Decision, FeedStatus};
 use recal_types::{Event, InstrumentId, MarketId, ParameterSet, Source, Timestamp};
 
@@ -15,11 +16,15 @@ pub struct RawMessage<'a> {
     pub receive_time: Timestamp,
 }
 
-/// Stage 2's view of one underlying after a print (or a change of its feed's health).
+/// Stage 2's view of one underlying after a print (or a change of its feed's health): the
+/// pipeline's form of [`recal_estimate::SpotUpdate`], with the trigger stage's feed status.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EstimateUpdate {
     /// The price instrument the estimates are about.
     pub instrument: InstrumentId,
+    /// Ordinal of the event that produced the update in stage 2's input
+    /// ([`recal_estimate::Origin::input`]), for replay comparison.
+    pub origin_sequence: u64,
     /// Event time of the event that produced the update.
     pub time: Timestamp,
     /// Receive time of that event (latency metrics only).
@@ -30,6 +35,8 @@ pub struct EstimateUpdate {
     pub short_vol: f64,
     /// Longest-horizon EWMA volatility (annualised fraction).
     pub long_vol: f64,
+    /// Realized volatility over the rolling window (annualised fraction).
+    pub realized_vol: f64,
     /// Largest relative move inside the deviation window.
     pub deviation: f64,
     /// Vol-of-vol (annualised fraction).
@@ -42,12 +49,17 @@ pub struct EstimateUpdate {
     pub feed: FeedStatus,
 }
 
-/// Stage 2 output: an estimate update, or an event that stage 2 does not consume (protocol
-/// state, book tops, gaps), passed through unchanged.
+/// Stage 2 output: an estimate update, an implied-volatility change, a smile summary, or an
+/// event that stage 2 does not consume (protocol state, book tops, gaps), passed through
+/// unchanged.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Estimated {
     /// New estimates for one underlying.
     Estimate(EstimateUpdate),
+    /// A new mark implied volatility of one option.
+    ImpliedVol(IvUpdate),
+    /// A new summary (ATM vol, 25-delta risk reversal and butterfly) of one expiry.
+    Surface(SurfaceUpdate),
     /// An event for later stages.
     Event(Event),
 }

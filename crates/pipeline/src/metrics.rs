@@ -32,6 +32,47 @@ pub struct Counters {
     pub refused: u64,
     /// Inputs a stage refused (book errors, invalid snapshots, signing failures).
     pub stage_errors: u64,
+    /// Market-data messages replaced by a newer one while a ring was full (threaded
+    /// placements with conflating backpressure).
+    pub conflated: u64,
+    /// Journal appends that failed (each closes its journal; the pipeline goes on).
+    pub journal_errors: u64,
+}
+
+impl Counters {
+    /// Adds every counter of `other` into `self`.
+    pub fn add(&mut self, other: &Self) {
+        let Self {
+            messages,
+            events,
+            rejects,
+            filtered_prints,
+            decisions,
+            triggers,
+            proposals,
+            applied,
+            queued,
+            executed,
+            refused,
+            stage_errors,
+            conflated,
+            journal_errors,
+        } = other;
+        self.messages += messages;
+        self.events += events;
+        self.rejects += rejects;
+        self.filtered_prints += filtered_prints;
+        self.decisions += decisions;
+        self.triggers += triggers;
+        self.proposals += proposals;
+        self.applied += applied;
+        self.queued += queued;
+        self.executed += executed;
+        self.refused += refused;
+        self.stage_errors += stage_errors;
+        self.conflated += conflated;
+        self.journal_errors += journal_errors;
+    }
 }
 
 /// Percentiles of one latency histogram, ns.
@@ -47,6 +88,8 @@ pub struct LatencySummary {
     pub p99: u64,
     /// 99.9th percentile.
     pub p999: u64,
+    /// 99.99th percentile.
+    pub p9999: u64,
     /// Largest sample.
     pub max: u64,
 }
@@ -85,6 +128,18 @@ impl LatencyHistogram {
             .saturating_record(nanos.clamp(1, MAX_LATENCY_NS));
     }
 
+    /// Adds every sample of `other`.
+    pub fn add(&mut self, other: &Self) {
+        // Both share the same bounds, so adding cannot fail.
+        let _same_bounds = self.histogram.add(&other.histogram);
+    }
+
+    /// The underlying HdrHistogram (for percentile-distribution files).
+    #[must_use]
+    pub const fn histogram(&self) -> &Histogram<u64> {
+        &self.histogram
+    }
+
     /// Its percentiles.
     #[must_use]
     pub fn summary(&self) -> LatencySummary {
@@ -95,6 +150,7 @@ impl LatencyHistogram {
             p90: h.value_at_quantile(0.9),
             p99: h.value_at_quantile(0.99),
             p999: h.value_at_quantile(0.999),
+            p9999: h.value_at_quantile(0.9999),
             max: h.max(),
         }
     }

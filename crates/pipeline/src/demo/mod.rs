@@ -13,9 +13,16 @@
 //!   as the price falls, and its insurance fund takes the impact of liquidating into a thin
 //!   book; fund, total collateral and open interest are published every 10 s.
 //!
+//! - **Options** (optional, [`DemoConfig::options`]): a Deribit BTC option chain — four
+//!   monthly expiries, strikes every 2 % around the opening price, calls and puts — whose
+//!   `ticker` notifications quote a smile (put skew, convexity) on the regime's volatility,
+//!   `option_quotes_per_second` of them per second round-robin over the chain. They load
+//!   stage 1 and the implied-volatility surface with many instruments.
+//!
 //! Same [`DemoConfig`] (seed included), same bytes: the run is reproducible bit for bit.
 
 mod book;
+mod chain;
 mod price;
 mod rng;
 mod wire;
@@ -61,6 +68,11 @@ pub struct DemoConfig {
     pub accounts: usize,
     /// Insurance fund at the start over total collateral \[0.053\].
     pub fund_ratio: f64,
+    /// Options in the quoted chain \[0: none\]; rounded down to a multiple of 8 (four
+    /// expiries, calls and puts).
+    pub options: usize,
+    /// Option tickers per second of event time \[0\].
+    pub option_quotes_per_second: usize,
 }
 
 impl Default for DemoConfig {
@@ -79,6 +91,8 @@ impl Default for DemoConfig {
             crash_depth: 0.15,
             accounts: 1_000,
             fund_ratio: 0.053,
+            options: 0,
+            option_quotes_per_second: 0,
         }
     }
 }
@@ -155,6 +169,8 @@ pub fn generate(config: &DemoConfig) -> Vec<DemoMessage> {
         }
     }
 
+    let chain = chain::OptionChain::new(config);
+    let mut next_option = 0;
     let manipulated_second = config.calm_seconds / 2;
     let mut changes = Vec::new();
     for tick in &ticks {
@@ -196,6 +212,17 @@ pub fn generate(config: &DemoConfig) -> Vec<DemoMessage> {
                 ask_size,
             ),
         );
+
+        for quote in 0..config.option_quotes_per_second.min(chain.len()) {
+            // Spread over the second, between the trade and the book ticker.
+            let ms = ms + 1 + (quote as u64 * 400) / config.option_quotes_per_second as u64;
+            push(
+                Source::Deribit,
+                ms * NS_PER_MS,
+                chain.ticker(next_option, ms, tick),
+            );
+            next_option = (next_option + 1) % chain.len();
+        }
 
         if tick.second % TOTALS_EVERY_SECONDS == 0 {
             let ns = second_ns + 600 * NS_PER_MS;

@@ -20,6 +20,8 @@ pub struct Tick {
     pub price: f64,
     /// Book depth relative to calm (1 = calm, smaller = drained).
     pub depth_scale: f64,
+    /// The GARCH volatility of the second, annualised.
+    pub vol: f64,
 }
 
 /// Market regime of a second.
@@ -63,6 +65,7 @@ pub fn path(config: &DemoConfig, rng: &mut SplitMix64) -> Vec<Tick> {
             second,
             price,
             depth_scale: depth_scale(config, second),
+            vol: (variance * SECONDS_PER_YEAR).sqrt(),
         });
     }
     ticks
