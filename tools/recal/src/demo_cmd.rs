@@ -1,13 +1,13 @@
-//! `recal run`: the generated demo market through the fused engine, printed as a timeline of
-//! triggers and parameter changes, then latency percentiles and counters.
+//! `recal run`: the generated demo market through the engine (fused by default), printed as a
+//! timeline of triggers and parameter changes, then latency percentiles and counters.
 
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
 use recal::pipeline::demo::{self, DemoConfig};
-use recal::pipeline::{Emitted, Execution, LatencySummary, ProposalRecord};
+use recal::pipeline::{Emitted, Execution, LatencySummary, Metrics, Plan, ProposalRecord};
 use recal::types::{PPM_SCALE, ParameterSet, Timestamp, TriggerCause};
-use recal::{Config, Engine};
+use recal::{Config, Engine, EngineError, Placement};
 use recal_emit::Outcome;
 
 /// Options of `recal run`.
@@ -28,6 +28,35 @@ pub struct RunArgs {
     /// Length of the recovery, seconds of event time.
     #[arg(long, default_value_t = DemoConfig::default().recovery_seconds)]
     pub recovery_seconds: u64,
+    /// Where the stages run: `fused` on this thread, `auto` on the other cores, `pinned` one
+    /// core per stage (needs six cores). Overrides the configuration's placement [fused].
+    #[arg(long, value_enum)]
+    pub placement: Option<PlacementArg>,
+    /// Engine configuration file (TOML; `recal config default` prints one) [the defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+/// The placements `recal run` offers (an explicit core map is for the config file).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlacementArg {
+    /// All five stages on the pushing thread.
+    #[default]
+    Fused,
+    /// Pinned when there are enough cores, else adjacent stages grouped on the other cores.
+    Auto,
+    /// One pinned, busy-spinning core per stage.
+    Pinned,
+}
+
+impl From<PlacementArg> for Placement {
+    fn from(arg: PlacementArg) -> Self {
+        match arg {
+            PlacementArg::Fused => Self::Fused,
+            PlacementArg::Auto => Self::Auto,
+            PlacementArg::Pinned => Self::Pinned,
+        }
+    }
 }
 
 impl Default for RunArgs {
@@ -39,6 +68,8 @@ impl Default for RunArgs {
             calm_seconds: demo.calm_seconds,
             crash_seconds: demo.crash_seconds,
             recovery_seconds: demo.recovery_seconds,
+            placement: None,
+            config: None,
         }
     }
 }
@@ -54,18 +85,63 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ..DemoConfig::default()
     };
     let messages = demo::generate(&demo);
-    let mut engine = Engine::new(Config::default()).context("building the engine")?;
+    let mut config = match &args.config {
+        Some(path) => {
+            let config = Config::load(path)
+                .with_context(|| format!("reading the configuration {}", path.display()))?;
+            config
+                .warnings()
+                .iter()
+                .for_each(|w| eprintln!("warning: {w}"));
+            config
+        }
+        None => Config::default(),
+    };
+    if let Some(placement) = args.placement {
+        config.placement = placement.into();
+    }
+    let mut engine = Engine::new(config).context("building the engine")?;
+    let plan = engine.plan().clone();
     let mut timeline = Vec::new();
     for message in &messages {
-        // A rejected message is counted by the engine and shown in the counters.
-        let _decoded = engine.push_bytes(message.source, &message.bytes, engine.clock_ns());
+        match engine.push_bytes(message.source, &message.bytes, engine.clock_ns()) {
+            // A rejected message is counted by the engine and shown in the counters.
+            Ok(()) | Err(EngineError::Rejected(_)) => {}
+            Err(stopped) => return Err(stopped).context("the engine stopped"),
+        }
         timeline.extend(engine.drain_proposals());
     }
-    print!("{}", report(&demo, messages.len(), &timeline, &engine));
+    let finished = engine.shutdown().context("stopping the engine")?;
+    timeline.extend(finished.remaining);
+    print!(
+        "{}",
+        report(&demo, messages.len(), &timeline, &finished.metrics, &plan)
+    );
     Ok(())
 }
 
-fn report(demo: &DemoConfig, messages: usize, timeline: &[Emitted], engine: &Engine) -> String {
+/// `fused`, or the groups of a threaded plan with their cores.
+fn placement_text(plan: &Plan) -> String {
+    if plan.is_fused() {
+        return "fused (all stages on this thread)".into();
+    }
+    plan.groups
+        .iter()
+        .map(|group| match group.core {
+            Some(core) => format!("[{}] on core {core}", group.label()),
+            None => format!("[{}]", group.label()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn report(
+    demo: &DemoConfig,
+    messages: usize,
+    timeline: &[Emitted],
+    metrics: &Metrics,
+    plan: &Plan,
+) -> String {
     let mut out = String::new();
     let clock = |t: Timestamp| {
         let s = t.as_unix_seconds() % 86_400;
@@ -74,12 +150,14 @@ fn report(demo: &DemoConfig, messages: usize, timeline: &[Emitted], engine: &Eng
     let _ = writeln!(
         out,
         "recal demo market (seed {}): BTC-PERP, {} accounts, {messages} messages\n\
-         calm from {}, crash {}-{} (-15 %, volatility clustering, book drains), recovery after\n",
+         calm from {}, crash {}-{} (-15 %, volatility clustering, book drains), recovery after\n\
+         placement: {}\n",
         demo.seed,
         demo.accounts,
         clock(demo.start()),
         clock(demo.crash_start()),
         clock(demo.crash_end()),
+        placement_text(plan),
     );
     let _ = writeln!(
         out,
@@ -91,7 +169,6 @@ fn report(demo: &DemoConfig, messages: usize, timeline: &[Emitted], engine: &Eng
             Emitted::Executed(execution) => writeln!(out, "{}", execution_line(execution, &clock)),
         };
     }
-    let metrics = engine.metrics();
     let _ = writeln!(
         out,
         "\nlatency (ns)          p50      p90      p99    p99.9      max   samples"
@@ -107,7 +184,7 @@ fn report(demo: &DemoConfig, messages: usize, timeline: &[Emitted], engine: &Eng
         out,
         "\ncounters: messages {}, events {}, rejects {}, filtered prints {}, decisions {}, \
          triggers {}, proposals {} (applied {}, queued {}, executed {}, refused {}), \
-         stage errors {}",
+         stage errors {}, conflated {}",
         c.messages,
         c.events,
         c.rejects,
@@ -120,6 +197,7 @@ fn report(demo: &DemoConfig, messages: usize, timeline: &[Emitted], engine: &Eng
         c.executed,
         c.refused,
         c.stage_errors,
+        c.conflated,
     );
     if let Some(Emitted::Submitted(last)) = timeline
         .iter()
