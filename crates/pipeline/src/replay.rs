@@ -182,10 +182,16 @@ pub struct Comparison {
     pub records: u64,
     /// The first divergence, if any.
     pub divergence: Option<Divergence>,
+    /// Records the replay produced after the recording's last one, every recorded record being
+    /// identical: the recording was cut off (a killed run journals its input ahead of what
+    /// the later stages had written when it died). Zero for a run that shut down cleanly.
+    pub unrecorded: u64,
 }
 
 /// Compares every boundary journal present in `recorded_dir` with the same journal in
-/// `replayed_dir`, record by record, byte for byte.
+/// `replayed_dir`, record by record, byte for byte. A recording that is a strict prefix of the
+/// replay is not a divergence but a cut-off run ([`Comparison::unrecorded`]); a recording
+/// longer than the replay is one.
 ///
 /// # Errors
 /// A [`ReplayError`] for an unreadable journal.
@@ -204,12 +210,21 @@ pub fn compare(recorded_dir: &Path, replayed_dir: &Path) -> Result<Vec<Compariso
         let mut left = recorded.iter();
         let mut right = replayed.iter();
         let mut records = 0;
+        let mut unrecorded = 0;
         let divergence = loop {
             let a = left.next().transpose().map_err(journal_error(boundary))?;
             let b = right.next().transpose().map_err(journal_error(boundary))?;
             match (a, b) {
                 (None, None) => break None,
                 (Some(a), Some(b)) if a.payload == b.payload => records += 1,
+                (None, Some(_)) => {
+                    unrecorded = 1;
+                    for record in right.by_ref() {
+                        record.map_err(journal_error(boundary))?;
+                        unrecorded += 1;
+                    }
+                    break None;
+                }
                 (a, b) => {
                     let text = |record: Option<recal_journal::Record<'_>>| {
                         record.map(|record| render(boundary, record.payload))
@@ -233,6 +248,7 @@ pub fn compare(recorded_dir: &Path, replayed_dir: &Path) -> Result<Vec<Compariso
             boundary,
             records,
             divergence,
+            unrecorded,
         });
     }
     Ok(comparisons)

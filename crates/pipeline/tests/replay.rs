@@ -66,6 +66,10 @@ fn assert_identical(comparisons: &[Comparison]) {
     assert_eq!(comparisons.len(), 5, "every boundary compared");
     for comparison in comparisons {
         assert_eq!(comparison.divergence, None, "{comparison:?}");
+        assert_eq!(
+            comparison.unrecorded, 0,
+            "a clean shutdown journals everything"
+        );
         assert!(comparison.records > 0, "{comparison:?}");
     }
 }

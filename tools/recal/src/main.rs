@@ -8,6 +8,7 @@ mod bench;
 mod config_cmd;
 mod convert;
 mod demo_cmd;
+mod feeds;
 mod journal_cmd;
 mod replay_cmd;
 mod ring_demo;

@@ -48,7 +48,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
     let comparisons = replay::compare(&args.dir, scratch.path())?;
     let identical = print_comparisons(&comparisons);
     if identical {
-        println!("every recorded boundary is byte-identical: the run is reproduced");
+        println!("every recorded record is byte-identical: the run is reproduced");
     }
 
     if let Some(path) = &args.config {
@@ -90,6 +90,11 @@ fn print_comparisons(comparisons: &[Comparison]) -> bool {
     for comparison in comparisons {
         let name = comparison.boundary.name();
         match &comparison.divergence {
+            None if comparison.unrecorded > 0 => println!(
+                "  {name:<10} {:>9} records identical; the recording ends there (the run was \
+                 cut off) and the replay goes on for {} more",
+                comparison.records, comparison.unrecorded
+            ),
             None => println!("  {name:<10} {:>9} records identical", comparison.records),
             Some(divergence) => {
                 identical = false;

@@ -3,19 +3,13 @@
 //! tape and holds to what the README claims.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+mod common;
+
+/// `recal backtest args…`: success and everything it printed.
 fn recal(args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_recal"))
-        .arg("backtest")
-        .args(args)
-        .output()
-        .expect("the recal binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr),
-    )
+    let run = common::recal(&[&["backtest"], args].concat());
+    (run.ok, run.text())
 }
 
 /// A small kline tape: an hour and a half of drifting calm, then a 20-minute slide of 2 % a

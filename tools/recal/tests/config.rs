@@ -1,20 +1,13 @@
 //! `recal config default` prints a file `recal config check` and the library accept, and
 //! `check` names what is wrong with a bad one.
 
-use std::process::Command;
-
 use recal::Config;
 
+mod common;
+
 fn recal(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_recal"))
-        .args(args)
-        .output()
-        .expect("the recal binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let run = common::recal(args);
+    (run.ok, run.stdout, run.stderr)
 }
 
 #[test]

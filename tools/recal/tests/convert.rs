@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use recal_feed::{Decoder, DecoderConfig};
 use recal_ingress::Envelope;
@@ -18,9 +17,10 @@ struct Converted {
     lines: Vec<String>,
 }
 
+mod common;
+
 fn convert(inputs: &[&Path], extra: &[&str], output: &Path) -> Converted {
-    let result = Command::new(env!("CARGO_BIN_EXE_recal"))
-        .arg("convert")
+    let result = common::command(&["convert"])
         .args(inputs)
         .arg("-o")
         .arg(output)
@@ -197,8 +197,7 @@ fn mark_price_klines_without_header_and_close_only() {
     );
     // A name that says nothing about the market needs --source.
     let anonymous = write(directory.path(), "bars.csv", "1,2,3,1,2,5\n");
-    let status = Command::new(env!("CARGO_BIN_EXE_recal"))
-        .args(["convert", anonymous.to_str().unwrap(), "-o"])
+    let status = common::command(&["convert", anonymous.to_str().unwrap(), "-o"])
         .arg(directory.path().join("x.ndjson"))
         .output()
         .unwrap();

@@ -1,21 +1,15 @@
 //! `recal stats` reads the snapshot a running engine publishes, from another process.
 
-use std::process::Command;
 use std::time::Duration;
 
 use recal::pipeline::demo::{self, DemoConfig};
 use recal::{Config, Engine, StatsOptions};
 
+mod common;
+
 fn recal(args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_recal"))
-        .args(args)
-        .output()
-        .expect("the recal binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr),
-    )
+    let run = common::recal(args);
+    (run.ok, run.text())
 }
 
 #[test]
