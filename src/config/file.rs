@@ -122,12 +122,12 @@ fn unsigned(value: u128) -> u64 {
 macro_rules! choice {
     (
         $(#[$meta:meta])*
-        $name:ident => $target:ty { $( $(#[doc = $doc:literal])+ $variant:ident => $value:path, )+ }
+        $name:ident => $target:ty { $( $(#[$variant_meta:meta])+ $variant:ident => $value:path, )+ }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub(crate) enum $name { $( $(#[doc = $doc])+ $variant, )+ }
+        pub(crate) enum $name { $( $(#[$variant_meta])+ $variant, )+ }
 
         impl Section for $name {}
 
@@ -146,15 +146,19 @@ macro_rules! choice {
 }
 
 choice! {
-    /// A feed source, by its name in the file.
+    /// A feed source, by its name in the file: [`Source::name`], as on tapes and flags
+    /// (`tests.rs` checks that the two agree).
     SourceName => Source {
         /// Deribit.
         Deribit => Source::Deribit,
         /// Binance spot.
+        #[serde(rename = "binance-spot")]
         BinanceSpot => Source::BinanceSpot,
         /// Binance USDⓈ-M futures.
+        #[serde(rename = "binance-usdm")]
         BinanceUsdmFutures => Source::BinanceUsdmFutures,
         /// Binance COIN-M futures.
+        #[serde(rename = "binance-coinm")]
         BinanceCoinmFutures => Source::BinanceCoinmFutures,
         /// Pyth (Hermes).
         Pyth => Source::Pyth,
@@ -435,8 +439,8 @@ section! {
     pub(crate) struct MarketFile {
         /// The market's name in the recal/1 protocol-state messages.
         name: String,
-        /// Source of the underlying's price: "deribit", "binance_spot",
-        /// "binance_usdm_futures", "binance_coinm_futures", "pyth" or "recal".
+        /// Source of the underlying's price: "deribit", "binance-spot", "binance-usdm",
+        /// "binance-coinm", "pyth" or "recal".
         price_source: SourceName,
         /// The price instrument's name at that source.
         price_instrument: String,

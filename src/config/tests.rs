@@ -70,7 +70,7 @@ fn every_key_of_the_default_file_is_documented() {
         "mode = \"off\"",
         "interval_ms = 100",
         "name = \"BTC-PERP\"",
-        "price_source = \"binance_usdm_futures\"",
+        "price_source = \"binance-usdm\"",
         "max_leverage_centi = 1000",
         "initial_margin = { min = 20000, max = 500000, max_step_ppm = 250000, max_step_absolute = 2000 }",
         "max_message_bytes = 65536",
@@ -262,4 +262,13 @@ fn a_missing_file_is_an_error_naming_it() {
         error.to_string().contains("/nonexistent/recal.toml"),
         "{error}"
     );
+}
+
+#[test]
+fn sources_are_spelled_as_on_tapes_and_flags() {
+    for source in Source::ALL {
+        let text = format!("[[markets]]\nprice_source = \"{}\"\n", source.name());
+        let config = Config::from_toml_str(&text).unwrap();
+        assert_eq!(config.pipeline.markets[0].price_source, source);
+    }
 }

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::EnvelopeError;
-use crate::source_name::{parse_source, source_name};
 
 /// One parsed envelope, borrowing from the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +53,7 @@ impl<'a> Envelope<'a> {
         let fields: Fields<'a> =
             serde_json::from_slice(line).map_err(|_| EnvelopeError::Malformed)?;
         Ok(Self {
-            source: parse_source(fields.source).ok_or(EnvelopeError::UnknownSource)?,
+            source: Source::from_name(fields.source).ok_or(EnvelopeError::UnknownSource)?,
             receive_time: fields.recv_ns.map(Timestamp::from_nanos),
             message: fields.msg.get().as_bytes(),
         })
@@ -66,7 +65,7 @@ impl<'a> Envelope<'a> {
     /// # Errors
     /// The writer's error.
     pub fn write_line(&self, out: &mut impl Write) -> io::Result<()> {
-        write!(out, "{{\"source\":\"{}\"", source_name(self.source))?;
+        write!(out, "{{\"source\":\"{}\"", self.source.name())?;
         if let Some(time) = self.receive_time {
             write!(out, ",\"recv_ns\":{}", time.as_nanos())?;
         }

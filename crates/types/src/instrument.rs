@@ -73,6 +73,33 @@ impl Source {
     pub const fn index(self) -> usize {
         self as usize - 1
     }
+
+    /// The source's name wherever a person writes it: tapes, command flags, configuration
+    /// files. One spelling everywhere.
+    ///
+    /// ```
+    /// use recal_types::Source;
+    /// assert_eq!(Source::BinanceUsdmFutures.name(), "binance-usdm");
+    /// assert_eq!(Source::from_name("binance-usdm"), Some(Source::BinanceUsdmFutures));
+    /// assert_eq!(Source::from_name("nasdaq"), None);
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Deribit => "deribit",
+            Self::BinanceSpot => "binance-spot",
+            Self::BinanceUsdmFutures => "binance-usdm",
+            Self::BinanceCoinmFutures => "binance-coinm",
+            Self::Pyth => "pyth",
+            Self::Recal => "recal",
+        }
+    }
+
+    /// The source named `name` (see [`Source::name`]), if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|source| source.name() == name)
+    }
 }
 
 /// Call or put.

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use recal::pipeline::Emitted;
+use recal::types::Source;
 use recal::{Engine, EngineError};
-use recal_ingress::{Backoff, EndpointStats, Framing, Ingress, IngressConfig, parse_source};
+use recal_ingress::{Backoff, EndpointStats, Framing, Ingress, IngressConfig};
 
 /// Where `recal run` reads real feeds from instead of the generated demo market.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -73,7 +74,7 @@ impl FeedArgs {
     fn ingress(&self) -> anyhow::Result<Ingress> {
         let network = match &self.source {
             Some(name) => Framing::Raw(
-                parse_source(name).with_context(|| format!("unknown source `{name}`"))?,
+                Source::from_name(name).with_context(|| format!("unknown source `{name}`"))?,
             ),
             None => Framing::Envelope,
         };

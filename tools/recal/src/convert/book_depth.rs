@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use recal_ingress::source_name;
 use recal_types::Source;
 
 use super::input::{Table, field};
@@ -139,7 +138,7 @@ pub(crate) fn convert(
             report.note("snapshot with a band of no depth of its own (no level for it)");
         }
         let message = book_snapshot(
-            source_name(source),
+            source.name(),
             &symbol,
             snapshot.time_ns,
             sequence,

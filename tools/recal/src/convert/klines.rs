@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use anyhow::Context;
-use recal_ingress::source_name;
 use recal_types::Source;
 
 use super::bars::{self, Bar, BarSettings};
@@ -71,9 +70,9 @@ pub(crate) fn market(path: &Path, args: &ConvertArgs) -> anyhow::Result<(String,
         None if symbol.contains('_') => futures_market(&symbol),
         None => anyhow::bail!(
             "cannot tell from its name whether {name} is spot, USDⓈ-M or COIN-M: pass --source {}|{}|{}",
-            source_name(Source::BinanceSpot),
-            source_name(Source::BinanceUsdmFutures),
-            source_name(Source::BinanceCoinmFutures),
+            Source::BinanceSpot.name(),
+            Source::BinanceUsdmFutures.name(),
+            Source::BinanceCoinmFutures.name(),
         ),
     };
     Ok((symbol, source))

@@ -28,7 +28,7 @@ use anyhow::Context;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use recal_feed::{Decoder, DecoderConfig};
-use recal_ingress::{Envelope, parse_source};
+use recal_ingress::Envelope;
 use recal_types::{Source, Timestamp};
 
 use self::bars::{BarPath, BarPrints};
@@ -216,7 +216,7 @@ impl ConvertArgs {
 }
 
 fn source_arg(name: &str) -> Result<Source, String> {
-    parse_source(name).ok_or_else(|| {
+    Source::from_name(name).ok_or_else(|| {
         format!("unknown source `{name}` (deribit, binance-spot, binance-usdm, binance-coinm, pyth, recal)")
     })
 }
