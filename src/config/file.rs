@@ -14,6 +14,7 @@ use recal_feed::{DecoderConfig, UnknownInstrumentPolicy};
 use recal_greeks::{MarginModel, MarginParams, PortfolioMarginParams, SolvencyParams};
 use recal_pipeline::{
     Backpressure, JournalMode, JournalOptions, MarketSpec, PipelineConfig, Placement, RingOptions,
+    RingWait, WaitStrategy,
 };
 use recal_trigger::{
     DampingConfig, DeadBand, EmissionConfig, Sensitivity, TargetModel, Thresholds, TriggerConfig,
@@ -269,6 +270,67 @@ impl From<PlacementValue> for Value {
     }
 }
 
+/// The `rings.wait` key: `"plan"`, one strategy (`"busy_spin"`, `"yield"`, `"backoff"`) for
+/// every ring, or a list of them, one per ring in pipeline order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub(crate) struct RingWaitValue(RingWait);
+
+impl Section for RingWaitValue {}
+
+const WAIT_NAMES: [(&str, WaitStrategy); 3] = [
+    ("busy_spin", WaitStrategy::BusySpin),
+    ("yield", WaitStrategy::Yield),
+    ("backoff", WaitStrategy::Backoff),
+];
+
+fn wait_strategy(value: &Value) -> Result<WaitStrategy, String> {
+    let name = value.as_str().unwrap_or_default();
+    WAIT_NAMES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|&(_, wait)| wait)
+        .ok_or_else(|| {
+            format!(r#"unknown wait strategy {value}, expected "busy_spin", "yield" or "backoff""#)
+        })
+}
+
+fn wait_name(wait: WaitStrategy) -> Value {
+    let name = WAIT_NAMES
+        .iter()
+        .find(|&&(_, known)| known == wait)
+        .map_or("backoff", |&(name, _)| name);
+    Value::String(name.to_owned())
+}
+
+impl TryFrom<Value> for RingWaitValue {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<Self, String> {
+        let wait = match &value {
+            Value::String(name) if name == "plan" => RingWait::Plan,
+            Value::String(_) => RingWait::All(wait_strategy(&value)?),
+            Value::Array(list) => {
+                RingWait::PerRing(list.iter().map(wait_strategy).collect::<Result<_, _>>()?)
+            }
+            _ => {
+                return Err(r#"expected "plan", "busy_spin", "yield", "backoff" or a list of them, one per ring"#.to_owned());
+            }
+        };
+        Ok(Self(wait))
+    }
+}
+
+impl From<RingWaitValue> for Value {
+    fn from(RingWaitValue(wait): RingWaitValue) -> Self {
+        match wait {
+            RingWait::Plan => Self::String("plan".to_owned()),
+            RingWait::All(wait) => wait_name(wait),
+            RingWait::PerRing(waits) => Self::Array(waits.into_iter().map(wait_name).collect()),
+        }
+    }
+}
+
 /// A forgetting rule: a number is a half-life in seconds of event time, `{ lambda = 0.94 }`
 /// the per-observation factor of bar data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -387,6 +449,11 @@ section! {
         /// deterministic) or "conflate" (the latest value per instrument wins, counted; state
         /// events still wait).
         backpressure: BackpressureName,
+        /// How ring ends wait for their peer: "plan" (busy-spin when every stage thread has
+        /// a core of its own, else spin, yield, then park), one of "busy_spin", "yield",
+        /// "backoff" for every ring, or a list with one per ring in pipeline order (the feed
+        /// ring into the first thread, the ring into each later thread, the output ring).
+        wait: RingWaitValue,
     }
 }
 
@@ -1014,6 +1081,7 @@ impl From<&Config> for ConfigFile {
             rings: RingsFile {
                 capacity: config.rings.capacity,
                 backpressure: config.rings.backpressure.into(),
+                wait: RingWaitValue(config.rings.wait.clone()),
             },
             journal: JournalFile {
                 mode: pipeline.journal.mode.into(),
@@ -1236,6 +1304,7 @@ impl ConfigFile {
             rings: RingOptions {
                 capacity: self.rings.capacity,
                 backpressure: self.rings.backpressure.into(),
+                wait: self.rings.wait.0,
                 ..RingOptions::default()
             },
             pipeline,

@@ -2,7 +2,9 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::time::Duration;
 
 use recal_estimate::Decay;
-use recal_pipeline::{Backpressure, JournalMode, JournalOptions, MarketSpec, Placement};
+use recal_pipeline::{
+    Backpressure, JournalMode, JournalOptions, MarketSpec, Placement, RingWait, WaitStrategy,
+};
 use recal_types::Source;
 
 use super::*;
@@ -271,4 +273,29 @@ fn sources_are_spelled_as_on_tapes_and_flags() {
         let config = Config::from_toml_str(&text).unwrap();
         assert_eq!(config.pipeline.markets[0].price_source, source);
     }
+}
+
+#[test]
+fn ring_waits_are_plan_one_strategy_or_one_per_ring() {
+    assert_eq!(Config::default().rings.wait, RingWait::Plan);
+    for (text, expected) in [
+        ("\"plan\"", RingWait::Plan),
+        ("\"yield\"", RingWait::All(WaitStrategy::Yield)),
+        (
+            "[\"busy_spin\", \"backoff\", \"yield\"]",
+            RingWait::PerRing(vec![
+                WaitStrategy::BusySpin,
+                WaitStrategy::Backoff,
+                WaitStrategy::Yield,
+            ]),
+        ),
+    ] {
+        let config = Config::from_toml_str(&format!("[rings]\nwait = {text}\n")).unwrap();
+        assert_eq!(config.rings.wait, expected, "{text}");
+        // And back: the rendered file reads as the same configuration.
+        let again = Config::from_toml_str(&config.to_toml().unwrap()).unwrap();
+        assert_eq!(again.rings.wait, expected, "{text}");
+    }
+    let error = Config::from_toml_str("[rings]\nwait = \"sleep\"\n").unwrap_err();
+    assert!(error.to_string().contains("rings.wait"), "{error}");
 }

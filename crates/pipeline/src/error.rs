@@ -23,6 +23,14 @@ pub enum BuildError {
     /// A ring capacity that is not a non-zero power of two.
     #[error("ring capacity {0} is not a non-zero power of two")]
     RingCapacity(usize),
+    /// A per-ring wait list that does not name every ring of the plan.
+    #[error("the wait list names {given} rings, but the placement has {rings}")]
+    WaitCount {
+        /// Rings of the plan (groups + 1).
+        rings: usize,
+        /// Strategies given.
+        given: usize,
+    },
     /// A placement plan whose groups do not cover the five stages in order.
     #[error("the placement's groups do not cover the stages in order")]
     Plan,

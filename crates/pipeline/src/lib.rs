@@ -65,6 +65,6 @@ pub use placement::{Group, Placement, PlacementError, Plan, StageId};
 pub use recal_ring::WaitStrategy;
 pub use recorder::{Boundary, JournalMode, JournalOptions, Recorder, TYPED_EVENT};
 pub use stage::Stage;
-pub use threaded::{Finished, RingOptions, StageFailure, Threaded};
+pub use threaded::{Finished, RingOptions, RingWait, StageFailure, Threaded};
 pub use trigger::{TriggerAdapter, risk_inputs};
 pub use worker::{Callback, WorkerMetrics};

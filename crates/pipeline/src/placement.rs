@@ -123,8 +123,8 @@ pub struct Plan {
     /// The groups in pipeline order; a fused plan has no groups (the caller's thread runs
     /// everything).
     pub groups: Vec<Group>,
-    /// Wait strategy of every ring: busy-spin when each thread has its own core, otherwise
-    /// spin-yield-park.
+    /// Wait strategy of the rings unless [`RingOptions::wait`](crate::RingOptions::wait)
+    /// says otherwise: busy-spin when each thread has its own core, otherwise spin-yield-park.
     pub wait: WaitStrategy,
 }
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use recal_ring::{Consumer, TryPopError, ring};
+use recal_ring::{Consumer, TryPopError, WaitStrategy, ring};
 use recal_types::{Event, MarketId, ParameterSet, Source, Timestamp};
 
 use crate::build::build;
@@ -36,7 +36,7 @@ use crate::worker::{
 };
 
 /// Settings of the rings (and stage threads) of a threaded placement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RingOptions {
     /// Slots per ring (a power of two) \[4096\].
     pub capacity: usize,
@@ -47,6 +47,44 @@ pub struct RingOptions {
     /// Time every stage call for per-stage percentiles \[false\]: two clock reads per stage
     /// call, for benchmarks.
     pub time_stages: bool,
+    /// How each ring's ends wait \[[`RingWait::Plan`]\].
+    pub wait: RingWait,
+}
+
+/// How the ends of each ring wait for the peer (an empty ring for the consumer, a full one for
+/// the producer).
+///
+/// The rings of a plan with `g` groups are, in pipeline order: the feed ring into group 0, the
+/// ring into each later group, and the output ring the caller drains (`g + 1` rings).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RingWait {
+    /// The plan's choice ([`Plan::wait`]): busy-spin when every thread has a core of its own,
+    /// spin-yield-park otherwise.
+    #[default]
+    Plan,
+    /// The same strategy on every ring.
+    All(WaitStrategy),
+    /// One strategy per ring, in pipeline order (`g + 1` of them).
+    PerRing(Vec<WaitStrategy>),
+}
+
+impl RingWait {
+    /// The strategy of each of the `groups + 1` rings of `plan`.
+    ///
+    /// # Errors
+    /// [`BuildError::WaitCount`] when a per-ring list does not name every ring.
+    pub fn per_ring(&self, plan: &Plan) -> Result<Vec<WaitStrategy>, BuildError> {
+        let rings = plan.groups.len() + 1;
+        match self {
+            Self::Plan => Ok(vec![plan.wait; rings]),
+            Self::All(wait) => Ok(vec![*wait; rings]),
+            Self::PerRing(waits) if waits.len() == rings => Ok(waits.clone()),
+            Self::PerRing(waits) => Err(BuildError::WaitCount {
+                rings,
+                given: waits.len(),
+            }),
+        }
+    }
 }
 
 impl Default for RingOptions {
@@ -56,6 +94,7 @@ impl Default for RingOptions {
             backpressure: Backpressure::Block,
             channel: Channel::Ring,
             time_stages: false,
+            wait: RingWait::Plan,
         }
     }
 }
@@ -157,16 +196,17 @@ impl Threaded {
             .collect();
         let clock = LatencyClock::default();
         let cores = core_affinity::get_core_ids().unwrap_or_default();
-        let wait = plan.wait;
-
-        let (feed, first) = new_channel(&rings, wait)?;
+        let waits = rings.wait.per_ring(plan)?;
+        let (feed, first) = new_channel(&rings, waits[0])?;
         let feed = Outbox::new(feed, Backpressure::Block);
         let mut inbox = Some(Inbox::Input(first));
         let mut stages = PartialStages::from(stages);
         let mut output = None;
         let mut callback = callback;
         let mut threads = Vec::with_capacity(plan.groups.len());
-        for group in &plan.groups {
+        for (index, group) in plan.groups.iter().enumerate() {
+            // The ring out of this group is the ring into the next one, or the output ring.
+            let wait = waits[index + 1];
             let (downstream, next) = match group.last {
                 StageId::Emit => (Downstream::End, None),
                 StageId::Decode => {

@@ -3,8 +3,8 @@
 
 use recal_pipeline::demo::{self, DemoConfig};
 use recal_pipeline::{
-    Backpressure, Channel, Emitted, Fused, PipelineConfig, Placement, Plan, RingOptions,
-    StageFailure, StageId, Threaded, WaitStrategy,
+    Backpressure, BuildError, Channel, Emitted, Fused, PipelineConfig, Placement, Plan,
+    RingOptions, RingWait, StageFailure, StageId, Threaded, WaitStrategy,
 };
 
 fn demo_config() -> DemoConfig {
@@ -63,12 +63,13 @@ fn threaded(plan: &Plan, rings: RingOptions) -> (Vec<String>, u64) {
 fn every_placement_signs_what_the_fused_one_signs() {
     let (expected, events) = fused();
     assert!(expected.len() > 3, "the demo proposes: {expected:?}");
-    let rings = |capacity, channel| RingOptions {
+    let rings = |capacity, channel, wait| RingOptions {
         capacity,
         channel,
         backpressure: Backpressure::Block,
         // Timing reads the clock only; it must not change what is signed.
         time_stages: true,
+        wait,
     };
     let every_stage = Plan::unpinned(&[1, 2, 3, 4], WaitStrategy::Backoff).unwrap();
     for (plan, rings) in [
@@ -78,18 +79,43 @@ fn every_placement_signs_what_the_fused_one_signs() {
         ),
         (
             Plan::resolve(&Placement::Cores([1, 1, 0, 0, 0]), 2).unwrap(),
-            rings(8, Channel::Ring),
+            // Two groups, three rings: each waits its own way.
+            rings(
+                8,
+                Channel::Ring,
+                RingWait::PerRing(vec![
+                    WaitStrategy::Yield,
+                    WaitStrategy::Backoff,
+                    WaitStrategy::Yield,
+                ]),
+            ),
         ),
         // Every stage on its own thread (more threads than cores: the rings park), with tiny
         // rings so that every boundary fills up and waits.
-        (every_stage.clone(), rings(2, Channel::Ring)),
+        (every_stage.clone(), rings(2, Channel::Ring, RingWait::Plan)),
         // The benchmark peer: the same stages joined by mpsc channels.
-        (every_stage, rings(64, Channel::Mpsc)),
+        (every_stage, rings(64, Channel::Mpsc, RingWait::Plan)),
     ] {
         let (got, got_events) = threaded(&plan, rings);
         assert_eq!(got_events, events, "{plan:?}");
         assert_eq!(got, expected, "{plan:?}");
     }
+}
+
+#[test]
+fn a_wait_list_must_name_every_ring() {
+    let plan = Plan::unpinned(&[2], WaitStrategy::Backoff).unwrap();
+    let rings = RingOptions {
+        wait: RingWait::PerRing(vec![WaitStrategy::Yield; 2]),
+        ..RingOptions::default()
+    };
+    let error = Threaded::start(&PipelineConfig::default(), &plan, rings, None)
+        .err()
+        .expect("two groups have three rings");
+    assert!(
+        matches!(error, BuildError::WaitCount { rings: 3, given: 2 }),
+        "{error}"
+    );
 }
 
 #[test]

@@ -44,6 +44,14 @@ fn check(file: &PathBuf) -> anyhow::Result<()> {
             file.display()
         )
     })?;
+    let waits =
+        if plan.is_fused() {
+            Vec::new()
+        } else {
+            config.rings.wait.per_ring(&plan).with_context(|| {
+                format!("{}: rings.wait does not fit the placement", file.display())
+            })?
+        };
     for warning in config.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -60,5 +68,8 @@ fn check(file: &PathBuf) -> anyhow::Result<()> {
         config.placement,
         recal::stats::describe_plan(&plan)
     );
+    if !waits.is_empty() {
+        println!("ring waits (feed, between threads, output): {waits:?}");
+    }
     Ok(())
 }
