@@ -128,6 +128,26 @@ pub struct Plan {
     pub wait: WaitStrategy,
 }
 
+/// `fused`, or the groups with their cores: `[decode+estimate] on core 1, [greeks+…] on core
+/// 2`.
+impl std::fmt::Display for Plan {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_fused() {
+            return formatter.write_str("fused (all stages on the pushing thread)");
+        }
+        for (index, group) in self.groups.iter().enumerate() {
+            if index > 0 {
+                formatter.write_str(", ")?;
+            }
+            write!(formatter, "[{}]", group.label())?;
+            if let Some(core) = group.core {
+                write!(formatter, " on core {core}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A placement that cannot be honoured on this machine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlacementError {

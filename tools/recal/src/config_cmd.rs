@@ -65,8 +65,7 @@ fn check(file: &PathBuf) -> anyhow::Result<()> {
     println!("markets: {}", markets.join(", "));
     println!(
         "placement: {:?} -> {} on this machine ({cores} cores)",
-        config.placement,
-        recal::stats::describe_plan(&plan)
+        config.placement, plan
     );
     if !waits.is_empty() {
         println!("ring waits (feed, between threads, output): {waits:?}");

@@ -268,25 +268,10 @@ fn clock_text(t: Timestamp) -> String {
     format!("{:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)
 }
 
-/// `fused`, or the groups of a threaded plan with their cores.
-fn placement_text(plan: &Plan) -> String {
-    if plan.is_fused() {
-        return "fused (all stages on this thread)".into();
-    }
-    plan.groups
-        .iter()
-        .map(|group| match group.core {
-            Some(core) => format!("[{}] on core {core}", group.label()),
-            None => format!("[{}]", group.label()),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn report(header: &str, timeline: &[Emitted], metrics: &Metrics, plan: &Plan) -> String {
     let mut out = String::new();
     let clock = clock_text;
-    let _ = writeln!(out, "{header}\nplacement: {}\n", placement_text(plan));
+    let _ = writeln!(out, "{header}\nplacement: {plan}\n");
     let _ = writeln!(
         out,
         "timeline   nonce  cause                  IM       MM    leverage  funding  outcome"
