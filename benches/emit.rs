@@ -3,9 +3,10 @@
 //! in the same run.
 //!
 //! Trigger evaluation runs `TriggerStage::update` over two tapes of 2,048 snapshots one second
-//! apart: a calm one (small wobbles, nothing fires, nothing emits but the heartbeat) and a
+//! apart: a calm one (small wobbles, nothing fires; a few proposals walk the parameters from
+//! the pipeline's starting set to the calm targets, then only the heartbeat would emit) and a
 //! crash (deviation, fund-low and vol-of-vol triggers fire, targets jump, proposals are
-//! decided). The figure is ns per snapshot: targets, triggers, fixed-point damping, guardrail
+//! decided). The proposal counts are printed with the figures. The figure is ns per snapshot: targets, triggers, fixed-point damping, guardrail
 //! clamps and the emission decision, everything stage 4 does.
 //!
 //! The peer for signing is `k256::ecdsa::SigningKey::sign_prehash_recoverable` with a key
