@@ -2,17 +2,26 @@
 //!
 //! **Pricing**: price and all Greeks (delta, gamma, vega, theta, rho, carry rho, vanna, volga)
 //! of one Black-76 option, by the scalar entry point called per option (the straightforward
-//! implementation, the peer: one option at a time through `libm`'s exp, log and erfc) and by
-//! the column-stored batch path over the same 1,000 options (the same kernel with branch-free
-//! ports of those three functions, vectorised: SSE2, or AVX2 chosen at run time; results equal
-//! to the scalar path's bit for bit). The issue's goal is a batch at least 4x faster. After
-//! criterion's figures the two run interleaved (see `support`) and the paired ratio is printed.
+//! implementation, the peer: one option at a time through `libm`'s exp, log and erfc, each full
+//! result handed to `black_box`) and by the column-stored batch path over the same 1,000 options
+//! (the same kernel with branch-free ports of those three functions, in vectorised passes: SSE2,
+//! or AVX2 or AVX-512F chosen at run time; results equal to the scalar path's bit for bit; output
+//! columns handed to `black_box`). The issue's goal is a batch at least 4x faster. After
+//! criterion's figures the two run interleaved in many short rounds (see `support`) and the
+//! median of the paired per-round ratios is printed. A third contender in those rounds, a lean
+//! hand-written scalar (the platform's exp and ln, no validation, no T = 0 / σ = 0 limits), is
+//! a check on the peer: how much of the speed-up a leaner scalar would take back.
 //!
 //! **Spot tick vs book size**: the cost of one spot tick (set the spot, read from the index the
 //! accounts whose liquidation price the move crossed) on account books of 1k, 10k, 100k and 1M
 //! accounts, each holding collateral, a perpetual and four options (five positions). The goal
-//! is a cost flat within 2x from 1k to 1M. `RECAL_BENCH_MAX_ACCOUNTS` caps the largest book
-//! (building 1M accounts takes a while).
+//! is a cost flat within 2x from 1k to 1M. All books are built first, then their ticks run
+//! interleaved, and each round's ratio to the 1k book is reported. Two workloads: the typical
+//! tick (the spot alternating between two prices 0.01 % apart, so the index path stays in
+//! cache, as consecutive ticks' paths do) and, as the worst case, the tick's index query at
+//! random price levels across the whole book (every lookup on a cache-cold path).
+//! `RECAL_BENCH_MAX_ACCOUNTS` caps the largest book (the 1M book takes about 15 s to build and
+//! about 2 GB).
 //!
 //! **Solvency ratio**: Student-t Expected Shortfall of a net book against the insurance fund at
 //! the default settings (4000 cells), from scratch (`solvency`, which builds the cell table) and
@@ -23,9 +32,9 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
 use recal_greeks::{
-    AccountBook, BatchGreeks, Black76Inputs, BookExposure, CollateralAsset, Instrument, LinearKind,
-    MarginParams, Market, OptionBatch, OptionContract, OptionKind, Position, SolvencyModel,
-    SolvencyParams, Underlying, black76_greeks, solvency,
+    AccountBook, BatchGreeks, Black76Inputs, BookExposure, CollateralAsset, Greeks, Instrument,
+    LinearKind, MarginParams, Market, OptionBatch, OptionContract, OptionKind, Position,
+    SolvencyModel, SolvencyParams, Underlying, black76_greeks, normal_cdf, solvency,
 };
 use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
@@ -59,15 +68,63 @@ fn batch_of(options: &[Black76Inputs]) -> OptionBatch {
     batch
 }
 
-fn scalar_pass(options: &[Black76Inputs]) -> f64 {
-    options
-        .iter()
-        .map(|option| {
-            black76_greeks(black_box(option))
-                .expect("valid inputs")
-                .delta
-        })
-        .sum()
+/// The peer: every option through the scalar entry point, each full result (price and all
+/// eight Greeks) handed to `black_box` so that none of it can be optimised away.
+fn scalar_pass(options: &[Black76Inputs]) {
+    for option in options {
+        black_box(black76_greeks(black_box(option)).expect("valid inputs"));
+    }
+}
+
+/// A second, leaner scalar reference (not the issue's peer, a check on it): the same formulas
+/// written out by hand with the platform's exp and ln (glibc's, faster than `libm`'s but not
+/// bit-reproducible across platforms, which the engine's replays need) and `libm`'s erfc (through
+/// `normal_cdf`), without input validation and without the T = 0 / σ = 0 limits, so wrong
+/// there. Agrees with the crate's scalar path to about 1e-14 relative on these inputs.
+fn lean_greeks(option: &Black76Inputs) -> Greeks {
+    let sign = option.kind.sign();
+    let (forward, strike, time, rate, vol) = (
+        option.forward,
+        option.strike,
+        option.time,
+        option.rate,
+        option.vol,
+    );
+    let discount = (-rate * time).exp();
+    let root_time = time.sqrt();
+    let std_dev = vol * root_time;
+    let d1 = ((forward / strike).ln() + 0.5 * vol * vol * time) / std_dev;
+    let d2 = d1 - std_dev;
+    let cdf_d1 = normal_cdf(sign * d1);
+    let cdf_d2 = normal_cdf(sign * d2);
+    let density = (-0.5 * d1 * d1).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let (forward_pv, strike_pv) = (forward * discount, strike * discount);
+    let price = sign * (forward_pv * cdf_d1 - strike_pv * cdf_d2);
+    let vega = forward_pv * density * root_time;
+    Greeks {
+        price,
+        delta: sign * discount * cdf_d1,
+        gamma: discount * density / (forward * std_dev),
+        vega,
+        theta: -forward_pv * density * vol / (2.0 * root_time)
+            - sign * (-rate * forward_pv * cdf_d1 + rate * strike_pv * cdf_d2),
+        rho: -time * price,
+        carry_rho: sign * time * forward_pv * cdf_d1,
+        vanna: -discount * density * d2 / vol,
+        volga: vega * d1 * d2 / vol,
+    }
+}
+
+fn lean_pass(options: &[Black76Inputs]) {
+    for option in options {
+        black_box(lean_greeks(black_box(option)));
+    }
+}
+
+/// The batch path over the same options, its output columns handed to `black_box`.
+fn batch_pass(batch: &OptionBatch, out: &mut BatchGreeks) {
+    recal_greeks::black76_batch(black_box(batch), out).expect("valid inputs");
+    black_box(out);
 }
 
 fn bench_pricing(c: &mut Criterion) {
@@ -77,9 +134,7 @@ fn bench_pricing(c: &mut Criterion) {
     let mut group = c.benchmark_group("greeks/1000 options");
     group.throughput(Throughput::Elements(OPTIONS as u64));
     group.bench_function("scalar per option", |b| b.iter(|| scalar_pass(&options)));
-    group.bench_function("batch", |b| {
-        b.iter(|| recal_greeks::black76_batch(black_box(&batch), &mut out).expect("valid"))
-    });
+    group.bench_function("batch", |b| b.iter(|| batch_pass(&batch, &mut out)));
     group.finish();
 }
 
@@ -182,42 +237,145 @@ fn tick_ns(book: &mut AccountBook, ticks: u32) -> (f64, f64) {
     )
 }
 
-fn spot_tick_report(max_accounts: usize) {
-    const TICKS: u32 = 20_000;
+/// `count` price levels spread uniformly over ±40 % of the spot (where the books' liquidation
+/// prices lie), in a fixed pseudo-random order (xorshift64).
+fn random_levels(count: usize) -> Vec<f64> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let unit = (state >> 11) as f64 / (1_u64 << 53) as f64;
+            SPOT * (0.6 + 0.8 * unit)
+        })
+        .collect()
+}
+
+/// Nanoseconds per index lookup of a tick's kind (the accounts a move of 1e-9 crosses, rising
+/// and falling in turn) at each of `levels`, which jump across the whole index: no two
+/// consecutive lookups share a path, the cache-cold case a tick normally is not. Also returns
+/// the accounts found per lookup.
+fn cold_lookup_ns(book: &AccountBook, levels: &[f64]) -> (f64, f64) {
+    let index = book.index(BTC).expect("the book is indexed");
+    let start = Instant::now();
+    let mut found = 0;
+    for (i, &level) in levels.iter().enumerate() {
+        let level = black_box(level);
+        let to = if i % 2 == 0 {
+            level * (1.0 + 1e-9)
+        } else {
+            level * (1.0 - 1e-9)
+        };
+        found += index.crossed(level, to).count();
+    }
+    let elapsed = start.elapsed();
+    (
+        elapsed.as_nanos() as f64 / levels.len() as f64,
+        found as f64 / levels.len() as f64,
+    )
+}
+
+fn spot_tick_report(max_accounts: usize, rounds: usize) {
+    const TICKS: u32 = 2_000;
+    const LEVELS: usize = 2_000;
+    let sizes: Vec<usize> = [1_000, 10_000, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|&accounts| accounts <= max_accounts)
+        .collect();
+    println!("\nSpot tick cost vs accounts (five positions each)");
+    let mut books: Vec<AccountBook> = sizes
+        .iter()
+        .map(|&accounts| {
+            let build = Instant::now();
+            let book = account_book(accounts);
+            println!(
+                "  {accounts:>9} accounts built in {:.1} s, {} breached at the spot",
+                build.elapsed().as_secs_f64(),
+                book.breached(BTC).len()
+            );
+            book
+        })
+        .collect();
+
+    // Typical ticks: every book's ticks run once per round, interleaved, so that each round's
+    // ratio to the 1k book compares measurements taken within milliseconds of each other.
+    let crossed: Vec<f64> = books
+        .iter_mut()
+        .map(|book| tick_ns(book, TICKS).1)
+        .collect();
+    let mut tickers: Vec<Box<dyn FnMut() -> f64 + '_>> = books
+        .iter_mut()
+        .map(|book| Box::new(move || tick_ns(book, TICKS).0) as Box<dyn FnMut() -> f64>)
+        .collect();
+    let mut contenders: Vec<&mut dyn FnMut() -> f64> = tickers
+        .iter_mut()
+        .map(|ticker| ticker.as_mut() as &mut dyn FnMut() -> f64)
+        .collect();
+    let samples = interleave(rounds, &mut contenders);
+    drop(contenders);
+    drop(tickers);
     println!(
-        "\nSpot tick cost vs accounts (five positions each), median of 15 runs of {TICKS} ticks"
+        "  typical tick (set_spot, alternating between two spots 0.01 % apart), \
+         {rounds} interleaved rounds of {TICKS} ticks per book"
     );
-    let mut smallest = None;
-    for accounts in [1_000, 10_000, 100_000, 1_000_000] {
-        if accounts > max_accounts {
-            break;
-        }
-        let build = Instant::now();
-        let mut book = account_book(accounts);
-        let built = build.elapsed();
-        let mut crossed = 0.0;
-        let mut samples: Vec<f64> = (0..15)
-            .map(|_| {
-                let (ns, per_tick) = tick_ns(&mut book, TICKS);
-                crossed = per_tick;
-                ns
-            })
-            .collect();
-        samples.sort_by(f64::total_cmp);
-        let median = samples[samples.len() / 2];
-        let base = *smallest.get_or_insert(median);
-        let breached = book.breached(BTC).len();
-        println!(
-            "  {accounts:>9} accounts: {median:>8.1} ns/tick  ({:.2}x the 1k book; {crossed:.1} \
-             crossed per tick, {breached} breached; built in {:.1} s)",
-            median / base,
-            built.as_secs_f64()
+    for (i, &accounts) in sizes.iter().enumerate() {
+        print_quartiles(
+            &format!("{accounts} accounts ({:.1} crossed/tick)", crossed[i]),
+            &samples[i],
+            "ns/tick",
+        );
+    }
+    for (i, &accounts) in sizes.iter().enumerate().skip(1) {
+        print_ratio(
+            &format!("{accounts} accounts / 1000 accounts"),
+            &samples[i],
+            &samples[0],
+        );
+    }
+
+    // Cache-cold lookups at random price levels.
+    let levels = random_levels(LEVELS);
+    let found: Vec<f64> = books
+        .iter()
+        .map(|book| cold_lookup_ns(book, &levels).1)
+        .collect();
+    let mut lookups: Vec<Box<dyn FnMut() -> f64 + '_>> = books
+        .iter()
+        .map(|book| {
+            let levels = &levels;
+            Box::new(move || cold_lookup_ns(book, levels).0) as Box<dyn FnMut() -> f64>
+        })
+        .collect();
+    let mut contenders: Vec<&mut dyn FnMut() -> f64> = lookups
+        .iter_mut()
+        .map(|lookup| lookup.as_mut() as &mut dyn FnMut() -> f64)
+        .collect();
+    let samples = interleave(rounds, &mut contenders);
+    println!(
+        "  cold index lookup (a tick's query at a random level over ±40 %), {rounds} \
+         interleaved rounds of {LEVELS} lookups per book"
+    );
+    for (i, &accounts) in sizes.iter().enumerate() {
+        print_quartiles(
+            &format!("{accounts} accounts ({:.2} found/lookup)", found[i]),
+            &samples[i],
+            "ns/lookup",
+        );
+    }
+    for (i, &accounts) in sizes.iter().enumerate().skip(1) {
+        print_ratio(
+            &format!("{accounts} accounts / 1000 accounts"),
+            &samples[i],
+            &samples[0],
         );
     }
 }
 
 fn interleaved_report(rounds: usize) {
-    const PASSES: u32 = 200;
+    // Short rounds (a few milliseconds), many of them: on a shared machine a round that a
+    // preemption hits is an outlier the median of the paired ratios ignores.
+    const PASSES: u32 = 20;
     let options = options();
     let batch = batch_of(&options);
     let mut out = BatchGreeks::new();
@@ -230,14 +388,21 @@ fn interleaved_report(rounds: usize) {
             &mut || {
                 let start = Instant::now();
                 for _ in 0..PASSES {
-                    black_box(scalar_pass(&options));
+                    scalar_pass(&options);
                 }
                 per_option_ns(start.elapsed())
             },
             &mut || {
                 let start = Instant::now();
                 for _ in 0..PASSES {
-                    recal_greeks::black76_batch(black_box(&batch), &mut out).expect("valid");
+                    batch_pass(&batch, &mut out);
+                }
+                per_option_ns(start.elapsed())
+            },
+            &mut || {
+                let start = Instant::now();
+                for _ in 0..PASSES {
+                    lean_pass(&options);
                 }
                 per_option_ns(start.elapsed())
             },
@@ -248,11 +413,13 @@ fn interleaved_report(rounds: usize) {
     );
     print_quartiles("scalar per option", &samples[0], "ns/option");
     print_quartiles("batch", &samples[1], "ns/option");
+    print_quartiles("lean hand-written scalar (check)", &samples[2], "ns/option");
     print_ratio(
         "scalar time / batch time (speed-up)",
         &samples[0],
         &samples[1],
     );
+    print_ratio("lean scalar time / batch time", &samples[2], &samples[1]);
 }
 
 fn solvency_report(rounds: usize) {
@@ -303,12 +470,12 @@ fn main() {
     bench_pricing(&mut criterion);
     criterion.final_summary();
     if is_bench_run() {
-        interleaved_report(rounds(21));
+        interleaved_report(rounds(101));
         solvency_report(rounds(21));
         let max_accounts = std::env::var("RECAL_BENCH_MAX_ACCOUNTS")
             .ok()
             .and_then(|value| value.parse().ok())
             .unwrap_or(1_000_000);
-        spot_tick_report(max_accounts);
+        spot_tick_report(max_accounts, rounds(41));
     }
 }

@@ -249,7 +249,8 @@ pub(crate) fn greeks_unchecked(
 ///
 /// Branch-free apart from the cost of carry (a constant 0 in the batch, where the branch folds
 /// away): the deterministic limit at σ√T = 0 is computed alongside and selected, so that a
-/// loop over this function vectorises.
+/// loop over this function vectorises. It is [`d_terms`], the two normal distribution values,
+/// then [`greeks_from`]; the batch path runs the three in separate passes.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn greeks_with<M: Elementary>(
@@ -262,6 +263,44 @@ pub(crate) fn greeks_with<M: Elementary>(
     carry: f64,
     vol: f64,
 ) -> Greeks {
+    let terms = d_terms(math, spot, strike, time, rate, carry, vol);
+    let cdf_d1 = cdf_with(math, sign * terms.d1);
+    let cdf_d2 = cdf_with(math, sign * terms.d2);
+    greeks_from(
+        &terms, sign, spot, strike, time, rate, carry, vol, cdf_d1, cdf_d2,
+    )
+}
+
+/// What the Greeks need besides N(ωd₁) and N(ωd₂).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct DTerms {
+    /// e^{−rT}.
+    pub(crate) discount: f64,
+    /// e^{(b−r)T}.
+    pub(crate) carry_discount: f64,
+    /// √T.
+    pub(crate) root_time: f64,
+    /// σ√T.
+    pub(crate) std_dev: f64,
+    /// d₁.
+    pub(crate) d1: f64,
+    /// d₂.
+    pub(crate) d2: f64,
+    /// n(d₁).
+    pub(crate) density: f64,
+}
+
+/// The first part of [`greeks_with`]: discount factors, d₁, d₂ and n(d₁).
+#[inline(always)]
+pub(crate) fn d_terms<M: Elementary>(
+    math: &mut M,
+    spot: f64,
+    strike: f64,
+    time: f64,
+    rate: f64,
+    carry: f64,
+    vol: f64,
+) -> DTerms {
     let discount = math.exp(-rate * time);
     // (0 − r)·T is −r·T to the bit, so b = 0 needs no second exponential.
     let carry_discount = if carry == 0.0 {
@@ -269,16 +308,49 @@ pub(crate) fn greeks_with<M: Elementary>(
     } else {
         math.exp((carry - rate) * time)
     };
-    let spot_pv = spot * carry_discount;
-    let strike_pv = strike * discount;
     let root_time = time.sqrt();
     let std_dev = vol * root_time;
-
     let d1 = (math.ln(spot / strike) + (carry + 0.5 * vol * vol) * time) / std_dev;
     let d2 = d1 - std_dev;
-    let cdf_d1 = cdf_with(math, sign * d1);
-    let cdf_d2 = cdf_with(math, sign * d2);
     let density = pdf_with(math, d1);
+    DTerms {
+        discount,
+        carry_discount,
+        root_time,
+        std_dev,
+        d1,
+        d2,
+        density,
+    }
+}
+
+/// The last part of [`greeks_with`]: price and Greeks from [`d_terms`] and
+/// `cdf_d1` = N(ωd₁), `cdf_d2` = N(ωd₂).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn greeks_from(
+    terms: &DTerms,
+    sign: f64,
+    spot: f64,
+    strike: f64,
+    time: f64,
+    rate: f64,
+    carry: f64,
+    vol: f64,
+    cdf_d1: f64,
+    cdf_d2: f64,
+) -> Greeks {
+    let DTerms {
+        discount,
+        carry_discount,
+        root_time,
+        std_dev,
+        d1,
+        d2,
+        density,
+    } = *terms;
+    let spot_pv = spot * carry_discount;
+    let strike_pv = strike * discount;
     let price = sign * (spot_pv * cdf_d1 - strike_pv * cdf_d2);
     let vega = spot_pv * density * root_time;
     let smooth = Greeks {

@@ -11,7 +11,7 @@
 //! exp beyond ±708.39, ln of a subnormal, 0 or ∞, erfc beyond ±26.5, NaN) they clear
 //! [`Lanes::exact`] and the caller recomputes that option with [`Libm`]. The batch path is
 //! therefore bit-identical to the scalar path, on every machine and instruction set (no fused
-//! multiply-add is used, so SSE2 and AVX2 code give the same bits too).
+//! multiply-add is used, so SSE2, AVX2 and AVX-512 code give the same bits too).
 
 /// The elementary functions the Greeks kernel is generic over.
 pub(crate) trait Elementary {
@@ -75,7 +75,7 @@ impl Elementary for Lanes {
 
     #[inline(always)]
     fn erfc(&mut self, x: f64) -> f64 {
-        self.exact &= x.abs() < ERFC_FAST_LIMIT;
+        self.exact &= erfc_is_exact(x);
         erfc_fast(x)
     }
 }
@@ -286,32 +286,62 @@ fn horner_monic<const N: usize>(x: f64, coefficients: &[f64; N]) -> f64 {
     1.0 + x * horner(x, coefficients)
 }
 
+/// |x| below which `libm::erfc` takes its first range (a rational approximation of erf):
+/// 0.84375 by the high word.
+pub(crate) const ERFC_NEAR_LIMIT: f64 = high_word_bound(0x3feb_0000);
+
+/// |x| below which `libm::erfc` takes its second range (erf − erx on [0.84375, 1.25)).
+pub(crate) const ERFC_MIDDLE_LIMIT: f64 = high_word_bound(0x3ff4_0000);
+
 /// `libm::erfc` (FreeBSD `s_erf.c`) for |x| < [`ERFC_FAST_LIMIT`]: a rational approximation
 /// of erf on |x| < 0.84375, of erf − erx on [0.84375, 1.25), and of
 /// ln(x·erfc(x)) + x² + 0.5625 on [1.25, 1/0.35) and [1/0.35, 28). All are evaluated and the
-/// one for |x| selected.
+/// one for |x| selected. The batch path instead runs [`erfc_near`] on every argument, and
+/// [`erfc_middle`] and [`erfc_tail`] only on the arguments it listed in their ranges.
 #[inline(always)]
 fn erfc_fast(x: f64) -> f64 {
     let ax = x.abs();
-    let negative = x < 0.0;
+    let near = erfc_near(x);
+    let middle = erfc_middle(x);
+    let tail = erfc_tail(x);
+    if ax < ERFC_NEAR_LIMIT {
+        near
+    } else if ax < ERFC_MIDDLE_LIMIT {
+        middle
+    } else {
+        tail
+    }
+}
 
-    // |x| < 0.84375.
+/// [`erfc_fast`] for |x| < [`ERFC_NEAR_LIMIT`].
+#[inline(always)]
+pub(crate) fn erfc_near(x: f64) -> f64 {
+    let ax = x.abs();
     let z = x * x;
     let y = horner(z, &PP) / horner_monic(z, &QQ);
-    let near_zero = if ax < high_word_bound(0x3c70_0000) {
+    if ax < high_word_bound(0x3c70_0000) {
         1.0 - x
-    } else if negative || ax < high_word_bound(0x3fd0_0000) {
+    } else if x < 0.0 || ax < high_word_bound(0x3fd0_0000) {
         1.0 - (x + x * y)
     } else {
         0.5 - (x - 0.5 + x * y)
-    };
+    }
+}
 
-    // 0.84375 ≤ |x| < 1.25.
-    let s = ax - 1.0;
-    let middle = 1.0 - ERX - horner(s, &PA) / horner_monic(s, &QA);
+/// [`erfc_fast`] for [`ERFC_NEAR_LIMIT`] ≤ |x| < [`ERFC_MIDDLE_LIMIT`].
+#[inline(always)]
+pub(crate) fn erfc_middle(x: f64) -> f64 {
+    let s = x.abs() - 1.0;
+    let upper = 1.0 - ERX - horner(s, &PA) / horner_monic(s, &QA);
+    if x < 0.0 { 2.0 - upper } else { upper }
+}
 
-    // 1.25 ≤ |x| < 28, on a clamped copy so that lanes of the other ranges stay finite.
-    let at = ax.clamp(1.25, ERFC_FAST_LIMIT);
+/// [`erfc_fast`] for [`ERFC_MIDDLE_LIMIT`] ≤ |x| < [`ERFC_FAST_LIMIT`] (finite, and clamped to
+/// that range, for any other x, whose result is then not `libm`'s).
+#[inline(always)]
+pub(crate) fn erfc_tail(x: f64) -> f64 {
+    // On a clamped copy so that lanes of the other ranges stay finite.
+    let at = x.abs().clamp(1.25, ERFC_FAST_LIMIT);
     let inner = at < high_word_bound(0x4006_db6d);
     let s = 1.0 / (at * at);
     let mut r = [0.0; 8];
@@ -322,20 +352,14 @@ fn erfc_fast(x: f64) -> f64 {
     }
     let ratio = horner(s, &r) / horner_monic(s, &q);
     let zt = f64::from_bits(at.to_bits() & 0xffff_ffff_0000_0000);
-    let tail = exp_fast(-zt * zt - 0.5625) * exp_fast((zt - at) * (zt + at) + ratio) / at;
+    let upper = exp_fast(-zt * zt - 0.5625) * exp_fast((zt - at) * (zt + at) + ratio) / at;
+    if x < 0.0 { 2.0 - upper } else { upper }
+}
 
-    let upper = if ax < high_word_bound(0x3ff4_0000) {
-        middle
-    } else {
-        tail
-    };
-    if ax < high_word_bound(0x3feb_0000) {
-        near_zero
-    } else if negative {
-        2.0 - upper
-    } else {
-        upper
-    }
+/// Whether [`erfc_fast`] (and the three range routines) equal `libm::erfc` at `x`.
+#[inline(always)]
+pub(crate) fn erfc_is_exact(x: f64) -> bool {
+    x.abs() < ERFC_FAST_LIMIT
 }
 
 #[cfg(test)]

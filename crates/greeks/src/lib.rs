@@ -20,10 +20,10 @@
 //!   against the insurance fund, per tick once the model's table is built.
 //!
 //! Pure logic: no threads, no I/O, no allocation on the scalar path. The batch pricing path
-//! ([`black76_batch`]) is vectorised (SSE2, or AVX2 chosen at run time) and equals the scalar
-//! path bit for bit. Every entry point validates its inputs and returns a [`GreeksError`] rather
-//! than a NaN or an infinity (liquidation prices, which are ±∞ where no price breaches, are the
-//! documented exception).
+//! ([`black76_batch`]) is vectorised (SSE2, or AVX2 or AVX-512F chosen at run time) and equals
+//! the scalar path bit for bit. Every entry point validates its inputs and returns a
+//! [`GreeksError`] rather than a NaN or an infinity (liquidation prices, which are ±∞ where no
+//! price breaches, are the documented exception).
 //!
 //! Units are stated on every Greek (see [`Greeks`]): vega per 1.00 of volatility, theta per year
 //! of calendar time, rho per 1.00 of rate, with helpers for per-vol-point, per-day and

@@ -226,23 +226,24 @@ impl LiquidationIndex {
     /// Accounts whose `below` price lies in [`low`, `high`), highest price first (the order in
     /// which a falling price reaches them), with that price. O(log n + k).
     pub fn below_between(&self, low: f64, high: f64) -> impl Iterator<Item = (f64, usize)> + '_ {
+        // One descent of the tree (to `high`), then a walk down to `low`: a two-sided range
+        // would descend twice, and on a large index each descent is a chain of cache misses.
+        let low = Price(low);
         self.below
-            .range((
-                Bound::Included((Price(low), 0)),
-                Bound::Excluded((Price(high), 0)),
-            ))
+            .range((Bound::Unbounded, Bound::Excluded((Price(high), 0))))
             .rev()
+            .take_while(move |&&(price, _)| price >= low)
             .map(|&(price, account)| (price.0, account))
     }
 
     /// Accounts whose `above` price lies in (`low`, `high`], lowest price first (the order in
     /// which a rising price reaches them), with that price. O(log n + k).
     pub fn above_between(&self, low: f64, high: f64) -> impl Iterator<Item = (f64, usize)> + '_ {
+        // One descent (to `low`), then a walk up to `high`, as in `below_between`.
+        let high = Price(high);
         self.above
-            .range((
-                Bound::Excluded((Price(low), usize::MAX)),
-                Bound::Included((Price(high), usize::MAX)),
-            ))
+            .range((Bound::Excluded((Price(low), usize::MAX)), Bound::Unbounded))
+            .take_while(move |&&(price, _)| price <= high)
             .map(|&(price, account)| (price.0, account))
     }
 }

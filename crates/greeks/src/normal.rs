@@ -40,7 +40,20 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// Φ(x) with the erfc of `math`: the one formula of the scalar and batch paths.
 #[inline(always)]
 pub(crate) fn cdf_with<M: Elementary>(math: &mut M, x: f64) -> f64 {
-    0.5 * math.erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
+    cdf_from_erfc(math.erfc(cdf_erfc_argument(x)))
+}
+
+/// The argument −x/√2 whose erfc [`cdf_with`] halves: the batch path evaluates the erfc in a
+/// pass of its own and finishes with [`cdf_from_erfc`], the same operations in the same order.
+#[inline(always)]
+pub(crate) fn cdf_erfc_argument(x: f64) -> f64 {
+    -x * std::f64::consts::FRAC_1_SQRT_2
+}
+
+/// Φ(x) from erfc([`cdf_erfc_argument`]`(x)`).
+#[inline(always)]
+pub(crate) fn cdf_from_erfc(erfc: f64) -> f64 {
+    0.5 * erfc
 }
 
 /// Standard normal quantile Φ⁻¹(p) for `p` strictly between 0 and 1.
