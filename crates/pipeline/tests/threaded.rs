@@ -109,9 +109,9 @@ fn a_wait_list_must_name_every_ring() {
         wait: RingWait::PerRing(vec![WaitStrategy::Yield; 2]),
         ..RingOptions::default()
     };
-    let error = Threaded::start(&PipelineConfig::default(), &plan, rings, None)
-        .err()
-        .expect("two groups have three rings");
+    let Err(error) = Threaded::start(&PipelineConfig::default(), &plan, rings, None) else {
+        panic!("two groups have three rings: a list of two must be refused");
+    };
     assert!(
         matches!(error, BuildError::WaitCount { rings: 3, given: 2 }),
         "{error}"
