@@ -19,7 +19,10 @@
 //! interleaved, and each round's ratio to the 1k book is reported. Two workloads: the typical
 //! tick (the spot alternating between two prices 0.01 % apart, so the index path stays in
 //! cache, as consecutive ticks' paths do) and, as the worst case, the tick's index query at
-//! random price levels across the whole book (every lookup on a cache-cold path).
+//! random price levels across the whole book (every lookup on a cache-cold path). A third
+//! measurement is the cost of keeping the index current: the update of a re-margined account
+//! (`LiquidationIndex::insert` of its range moved by a relative 1e-4, random accounts, on a copy
+//! of each book's index).
 //! `RECAL_BENCH_MAX_ACCOUNTS` caps the largest book (the 1M book takes about 15 s to build and
 //! about 2 GB).
 //!
@@ -33,8 +36,9 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput};
 use recal_greeks::{
     AccountBook, BatchGreeks, Black76Inputs, BookExposure, CollateralAsset, Greeks, Instrument,
-    LinearKind, MarginParams, Market, OptionBatch, OptionContract, OptionKind, Position,
-    SolvencyModel, SolvencyParams, Underlying, black76_greeks, normal_cdf, solvency,
+    LinearKind, LiquidationIndex, LiquidationRange, MarginParams, Market, OptionBatch,
+    OptionContract, OptionKind, Position, SolvencyModel, SolvencyParams, Underlying,
+    black76_greeks, normal_cdf, solvency,
 };
 use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
@@ -255,13 +259,20 @@ fn random_levels(count: usize) -> Vec<f64> {
 /// Nanoseconds per index lookup of a tick's kind (the accounts a move of 1e-9 crosses, rising
 /// and falling in turn) at each of `levels`, which jump across the whole index: no two
 /// consecutive lookups share a path, the cache-cold case a tick normally is not. Also returns
-/// the accounts found per lookup.
-fn cold_lookup_ns(book: &AccountBook, levels: &[f64]) -> (f64, f64) {
+/// the accounts found per lookup. With `chained`, each level is made to depend on the previous
+/// lookup's result (an opaque zero times it is added), so that a lookup cannot start before the
+/// previous one ends: the latency of a lookup rather than the throughput of independent ones,
+/// whose cache misses the CPU may overlap.
+fn cold_lookup_ns(book: &AccountBook, levels: &[f64], chained: bool) -> (f64, f64) {
     let index = book.index(BTC).expect("the book is indexed");
     let start = Instant::now();
     let mut found = 0;
     for (i, &level) in levels.iter().enumerate() {
-        let level = black_box(level);
+        let level = if chained {
+            level + black_box(0.0) * found as f64
+        } else {
+            black_box(level)
+        };
         let to = if i % 2 == 0 {
             level * (1.0 + 1e-9)
         } else {
@@ -276,9 +287,51 @@ fn cold_lookup_ns(book: &AccountBook, levels: &[f64]) -> (f64, f64) {
     )
 }
 
+/// `count` accounts of a book of `accounts`, in a fixed pseudo-random order (xorshift64), with
+/// their current ranges on the bench's underlying.
+fn sample_ranges(book: &AccountBook, count: usize) -> Vec<(usize, LiquidationRange)> {
+    let index = book.index(BTC).expect("the book is indexed");
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let account = (state % book.len() as u64) as usize;
+            (
+                account,
+                index.range(account).expect("every account is indexed"),
+            )
+        })
+        .collect()
+}
+
+/// Nanoseconds per index update of a re-margined account (`insert` of its new range, which
+/// moves its two entries): `sample`'s accounts in turn, each range moved by a relative 1e-4
+/// when `moved` is false and moved back when it is true (the small shift a refresh at a nearby
+/// spot gives), so the index keeps its shape across rounds; flips `moved`.
+fn update_ns(
+    index: &mut LiquidationIndex,
+    sample: &[(usize, LiquidationRange)],
+    moved: &mut bool,
+) -> f64 {
+    let factor = if *moved { 1.0 } else { 1.0 + 1e-4 };
+    *moved = !*moved;
+    let start = Instant::now();
+    for &(account, range) in sample {
+        let moved = LiquidationRange {
+            below: range.below * factor,
+            above: range.above * factor,
+        };
+        index.insert(black_box(account), black_box(moved));
+    }
+    start.elapsed().as_nanos() as f64 / sample.len() as f64
+}
+
 fn spot_tick_report(max_accounts: usize, rounds: usize) {
     const TICKS: u32 = 2_000;
     const LEVELS: usize = 2_000;
+    const UPDATES: usize = 2_000;
     let sizes: Vec<usize> = [1_000, 10_000, 100_000, 1_000_000]
         .into_iter()
         .filter(|&accounts| accounts <= max_accounts)
@@ -334,34 +387,77 @@ fn spot_tick_report(max_accounts: usize, rounds: usize) {
         );
     }
 
-    // Cache-cold lookups at random price levels.
+    // Cache-cold lookups at random price levels: independent, then each waiting for the previous.
     let levels = random_levels(LEVELS);
-    let found: Vec<f64> = books
-        .iter()
-        .map(|book| cold_lookup_ns(book, &levels).1)
-        .collect();
-    let mut lookups: Vec<Box<dyn FnMut() -> f64 + '_>> = books
+    for chained in [false, true] {
+        let found: Vec<f64> = books
+            .iter()
+            .map(|book| cold_lookup_ns(book, &levels, chained).1)
+            .collect();
+        let mut lookups: Vec<Box<dyn FnMut() -> f64 + '_>> = books
+            .iter()
+            .map(|book| {
+                let levels = &levels;
+                Box::new(move || cold_lookup_ns(book, levels, chained).0) as Box<dyn FnMut() -> f64>
+            })
+            .collect();
+        let mut contenders: Vec<&mut dyn FnMut() -> f64> = lookups
+            .iter_mut()
+            .map(|lookup| lookup.as_mut() as &mut dyn FnMut() -> f64)
+            .collect();
+        let samples = interleave(rounds, &mut contenders);
+        println!(
+            "  cold index lookup (a tick's query at a random level over ±40 %{}), {rounds} \
+             interleaved rounds of {LEVELS} lookups per book",
+            if chained {
+                ", each waiting for the previous"
+            } else {
+                ""
+            }
+        );
+        for (i, &accounts) in sizes.iter().enumerate() {
+            print_quartiles(
+                &format!("{accounts} accounts ({:.2} found/lookup)", found[i]),
+                &samples[i],
+                "ns/lookup",
+            );
+        }
+        for (i, &accounts) in sizes.iter().enumerate().skip(1) {
+            print_ratio(
+                &format!("{accounts} accounts / 1000 accounts"),
+                &samples[i],
+                &samples[0],
+            );
+        }
+        drop(contenders);
+        drop(lookups);
+    }
+
+    // Index updates of re-margined accounts, on a copy of each book's index.
+    let mut updated: Vec<_> = books
         .iter()
         .map(|book| {
-            let levels = &levels;
-            Box::new(move || cold_lookup_ns(book, levels).0) as Box<dyn FnMut() -> f64>
+            let index = book.index(BTC).expect("the book is indexed").clone();
+            (index, sample_ranges(book, UPDATES), false)
         })
         .collect();
-    let mut contenders: Vec<&mut dyn FnMut() -> f64> = lookups
+    let mut updaters: Vec<Box<dyn FnMut() -> f64 + '_>> = updated
         .iter_mut()
-        .map(|lookup| lookup.as_mut() as &mut dyn FnMut() -> f64)
+        .map(|(index, sample, moved)| {
+            Box::new(move || update_ns(index, sample, moved)) as Box<dyn FnMut() -> f64>
+        })
+        .collect();
+    let mut contenders: Vec<&mut dyn FnMut() -> f64> = updaters
+        .iter_mut()
+        .map(|updater| updater.as_mut() as &mut dyn FnMut() -> f64)
         .collect();
     let samples = interleave(rounds, &mut contenders);
     println!(
-        "  cold index lookup (a tick's query at a random level over ±40 %), {rounds} \
-         interleaved rounds of {LEVELS} lookups per book"
+        "  index update (insert of a re-margined account's moved range, random accounts), \
+         {rounds} interleaved rounds of {UPDATES} updates per book"
     );
     for (i, &accounts) in sizes.iter().enumerate() {
-        print_quartiles(
-            &format!("{accounts} accounts ({:.2} found/lookup)", found[i]),
-            &samples[i],
-            "ns/lookup",
-        );
+        print_quartiles(&format!("{accounts} accounts"), &samples[i], "ns/update");
     }
     for (i, &accounts) in sizes.iter().enumerate().skip(1) {
         print_ratio(

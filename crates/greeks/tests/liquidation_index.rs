@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use common::market;
 use proptest::prelude::*;
 use recal_greeks::{
-    Account, AccountBook, Instrument, LiquidationIndex, LiquidationRange, MarginParams, Market,
-    Position, Underlying, assess_account, normal_pdf,
+    Account, AccountBook, GreeksError, Instrument, LiquidationIndex, LiquidationRange,
+    MarginParams, Market, Position, Underlying, assess_account, normal_pdf,
 };
 
 fn range() -> impl Strategy<Value = LiquidationRange> {
@@ -156,6 +156,238 @@ proptest! {
             }
         }
     }
+}
+
+/// A price for the directory's edge cases: ordinary prices, a few exact values shared by many
+/// accounts (buckets past their inline capacity), prices far outside any directory (tiny, huge,
+/// negative, ±0), ±∞ and NaN, which the index orders as `f64::total_cmp` does.
+fn any_price() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 50.0..150.0_f64,
+        2 => prop::sample::select(vec![90.0, 95.0, 100.0, 100.5, 110.0]),
+        1 => prop::sample::select(vec![
+            1e-300,
+            f64::MIN_POSITIVE / 4.0,
+            1e300,
+            f64::MAX,
+            -f64::MAX,
+            -1.0,
+            -0.0,
+            0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ]),
+        1 => 1.0..1e6_f64,
+    ]
+}
+
+/// An operation on the index, with a query between two prices.
+#[derive(Debug, Clone)]
+enum AnyOp {
+    Insert(usize, LiquidationRange),
+    Remove(usize),
+    Query(f64, f64),
+}
+
+fn any_range() -> impl Strategy<Value = LiquidationRange> {
+    (any_price(), any_price()).prop_map(|(below, above)| LiquidationRange { below, above })
+}
+
+/// Sorts `(price, account)` pairs in the index's order: by price under `f64::total_cmp`, then
+/// by account.
+fn total_sorted(mut entries: Vec<(f64, usize)>) -> Vec<(u64, usize)> {
+    entries.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    entries
+        .into_iter()
+        .map(|(price, account)| (price.to_bits(), account))
+        .collect()
+}
+
+fn bits(entries: impl Iterator<Item = (f64, usize)>) -> Vec<(u64, usize)> {
+    entries
+        .map(|(price, account)| (price.to_bits(), account))
+        .collect()
+}
+
+/// Every query of `index` against a scan of `model` in the order of `f64::total_cmp`: the same
+/// accounts, in the same order, with the same prices bit for bit.
+fn assert_queries_exact(
+    index: &LiquidationIndex,
+    model: &std::collections::BTreeMap<usize, LiquidationRange>,
+    low: f64,
+    high: f64,
+) -> Result<(), TestCaseError> {
+    let ge = |a: f64, b: f64| a.total_cmp(&b).is_ge();
+    let side = |pick: fn(&LiquidationRange) -> f64, keep: &dyn Fn(f64) -> bool| {
+        total_sorted(
+            model
+                .iter()
+                .map(|(&account, range)| (pick(range), account))
+                .filter(|&(price, _)| keep(price))
+                .collect(),
+        )
+    };
+    let mut below = side(|r| r.below, &|p| ge(p, low) && !ge(p, high));
+    below.reverse();
+    prop_assert_eq!(bits(index.below_between(low, high)), below);
+    let above = side(|r| r.above, &|p| !ge(low, p) && ge(high, p));
+    prop_assert_eq!(bits(index.above_between(low, high)), above);
+    for spot in [low, high] {
+        let expected: Vec<usize> = side(|r| r.below, &|p| ge(p, spot))
+            .into_iter()
+            .chain(side(|r| r.above, &|p| ge(spot, p)))
+            .map(|(_, account)| account)
+            .collect();
+        prop_assert_eq!(index.breached(spot).collect::<Vec<_>>(), expected);
+    }
+    let deficit: Vec<usize> = side(|r| r.below, &|p| ge(p, f64::INFINITY))
+        .into_iter()
+        .map(|(_, account)| account)
+        .collect();
+    prop_assert_eq!(index.in_deficit().collect::<Vec<_>>(), deficit);
+    Ok(())
+}
+
+proptest! {
+    /// Inserts, moves, removals and reinsertions with prices anywhere (shared, far outside the
+    /// directory, ±0, ±∞, NaN), and queries between any two such prices: every answer equals
+    /// the scan's, in order. The directory is rebuilt many times along the way (it grows with
+    /// the index), so queries straddle its edges and its buckets' edges.
+    #[test]
+    fn index_equals_a_total_order_scan_on_any_prices(
+        ops in prop::collection::vec(
+            prop_oneof![
+                3 => (0usize..80, any_range()).prop_map(|(a, r)| AnyOp::Insert(a, r)),
+                1 => (0usize..80).prop_map(AnyOp::Remove),
+                2 => (any_price(), any_price()).prop_map(|(a, b)| AnyOp::Query(a, b)),
+            ],
+            1..400,
+        )
+    ) {
+        let mut index = LiquidationIndex::new();
+        let mut model = std::collections::BTreeMap::new();
+        for op in ops {
+            match op {
+                AnyOp::Insert(account, range) => {
+                    index.insert(account, range);
+                    model.insert(account, range);
+                }
+                AnyOp::Remove(account) => {
+                    let (found, expected) = (index.remove(account), model.remove(&account));
+                    prop_assert_eq!(found.map(|r| (r.below.to_bits(), r.above.to_bits())),
+                        expected.map(|r| (r.below.to_bits(), r.above.to_bits())));
+                }
+                AnyOp::Query(low, high) => assert_queries_exact(&index, &model, low, high)?,
+            }
+            prop_assert_eq!(index.len(), model.len());
+        }
+    }
+
+    /// The spot drifts far (×0.1 to ×10) and every account is re-margined around the new spot,
+    /// one at a time, as refreshes do: the directory re-centres on the way, and ticks and
+    /// queries stay exact before, during and after, including around the old and new centres.
+    #[test]
+    fn queries_stay_exact_while_the_directory_recentres(
+        accounts in 1usize..400,
+        drift in prop_oneof![0.1..0.5_f64, 2.0..10.0_f64],
+        offsets in prop::collection::vec((0.55..0.999_f64, 1.001..1.45_f64), 400),
+        probes in prop::collection::vec(0.5..1.5_f64, 8),
+    ) {
+        let mut index = LiquidationIndex::new();
+        let mut model = std::collections::BTreeMap::new();
+        let place = |center: f64, account: usize| {
+            let (down, up) = offsets[account];
+            LiquidationRange { below: center * down, above: center * up }
+        };
+        for account in 0..accounts {
+            let range = place(100.0, account);
+            index.insert(account, range);
+            model.insert(account, range);
+        }
+        let center = 100.0 * drift;
+        for account in 0..accounts {
+            let range = place(center, account);
+            index.insert(account, range);
+            model.insert(account, range);
+            if account % 37 == 0 {
+                for &probe in &probes {
+                    assert_queries_exact(&index, &model, 100.0 * probe, center * probe)?;
+                }
+            }
+        }
+        let mut from = center;
+        for &probe in &probes {
+            let to = center * probe;
+            let crossed: Vec<usize> = index.crossed(from, to).collect();
+            let mut expected: Vec<(f64, usize)> = model
+                .iter()
+                .filter(|(_, r)| (to <= r.below && r.below < from) || (from < r.above && r.above <= to))
+                .map(|(&a, r)| (if to < from { r.below } else { r.above }, a))
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if to < from {
+                expected.reverse();
+            }
+            prop_assert_eq!(crossed, expected.into_iter().map(|(_, a)| a).collect::<Vec<_>>());
+            assert_queries_exact(&index, &model, to.min(from), to.max(from))?;
+            from = to;
+        }
+        // Removing every account and putting it back leaves the same answers.
+        for account in 0..accounts {
+            prop_assert_eq!(index.remove(account), model.remove(&account));
+        }
+        prop_assert!(index.is_empty() && index.breached(center).next().is_none());
+        for account in (0..accounts).rev() {
+            let range = place(center, account);
+            index.insert(account, range);
+            model.insert(account, range);
+        }
+        assert_queries_exact(&index, &model, center * 0.9, center * 1.1)?;
+    }
+}
+
+/// A tick to a spot that is not finite and > 0 is refused with a typed error, and leaves the
+/// spot and the index as they were.
+#[test]
+fn spot_ticks_to_invalid_prices_are_refused() {
+    let mut book = AccountBook::new(market(), MarginParams::default()).unwrap();
+    for a in 0..200 {
+        let id = book.add_account();
+        book.set_collateral(id, 0, 50.0 + 2.0 * a as f64).unwrap();
+        let quantity = if a % 2 == 0 { 10.0 } else { -10.0 };
+        book.set_position(
+            id,
+            0,
+            Position {
+                quantity,
+                entry_price: 100.0,
+            },
+        )
+        .unwrap();
+    }
+    assert!(book.set_spot(1, 92.0).is_ok());
+    let before = book.breached(1);
+    for spot in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, -0.0, 0.0] {
+        assert!(
+            matches!(book.set_spot(1, spot), Err(GreeksError::Input(_))),
+            "spot {spot} accepted"
+        );
+        assert_eq!(book.market().underlying(1).unwrap().spot, 92.0);
+        assert_eq!(book.breached(1), before);
+    }
+    // The next valid tick is measured from the last valid spot: a fall crosses `below` prices
+    // in [90, 92).
+    let crossed: BTreeSet<usize> = book.set_spot(1, 90.0).unwrap().into_iter().collect();
+    let expected: BTreeSet<usize> = (0..book.len())
+        .filter(|&a| {
+            let r = book.risk(a).unwrap().ranges[&1];
+            (90.0..92.0).contains(&r.below)
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(crossed, expected);
 }
 
 #[test]
