@@ -560,6 +560,63 @@ fn solvency_report(rounds: usize) {
     print_ratio("from scratch / table built once", &samples[0], &samples[1]);
 }
 
+/// Worst single-update latency while the spot drifts: an index of `accounts` ranges spread over
+/// ±40 % of a spot of 100 (pseudo-random, xorshift64), then `2 × accounts` re-margins, round
+/// robin over the accounts, each placing the account's range around a spot that falls linearly
+/// from 100 to 50 over the run: the prices leave the directory's window, which re-centres
+/// several times along the way. Every `insert` is timed on its own (`Instant` around it, about
+/// 20 ns of overhead included); the max, p99.9, p99 and median per update are reported.
+fn recentre_report(max_accounts: usize) {
+    println!("\nWorst single update while the spot drifts (re-centring), one timed insert each");
+    for accounts in [100_000, 1_000_000] {
+        if accounts > max_accounts {
+            continue;
+        }
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let offsets: Vec<(f64, f64)> = (0..accounts)
+            .map(|_| (1.0 - 0.4 * uniform(), 1.0 + 0.4 * uniform()))
+            .collect();
+        let range = |spot: f64, (down, up): (f64, f64)| LiquidationRange {
+            below: spot * down,
+            above: spot * up,
+        };
+        let mut index = LiquidationIndex::new();
+        for (account, &offset) in offsets.iter().enumerate() {
+            index.insert(account, range(100.0, offset));
+        }
+        let updates = 2 * accounts;
+        let mut times = Vec::with_capacity(updates);
+        for i in 0..updates {
+            let spot = 100.0 - 50.0 * i as f64 / updates as f64;
+            let account = i % accounts;
+            let moved = range(spot, offsets[account]);
+            let start = Instant::now();
+            index.insert(black_box(account), black_box(moved));
+            times.push(start.elapsed().as_nanos() as f64);
+        }
+        black_box(index.breached(50.0).count());
+        times.sort_unstable_by(f64::total_cmp);
+        let at = |q: f64| times[((updates - 1) as f64 * q) as usize];
+        println!(
+            "  {accounts:>9} accounts, {updates} updates: max {:.1} us, p99.9 {:.2} us, \
+             p99 {:.2} us, median {:.0} ns, mean {:.0} ns; {} over 100 us, {} over 1 ms",
+            times[updates - 1] / 1e3,
+            at(0.999) / 1e3,
+            at(0.99) / 1e3,
+            at(0.5),
+            times.iter().sum::<f64>() / updates as f64,
+            times.iter().filter(|&&t| t > 1e5).count(),
+            times.iter().filter(|&&t| t > 1e6).count(),
+        );
+    }
+}
+
 fn main() {
     pin(0);
     let mut criterion = Criterion::default().configure_from_args();
@@ -572,6 +629,7 @@ fn main() {
             .ok()
             .and_then(|value| value.parse().ok())
             .unwrap_or(1_000_000);
+        recentre_report(max_accounts);
         spot_tick_report(max_accounts, rounds(41));
     }
 }

@@ -348,6 +348,120 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Accounts re-margined around a drifting spot (one at a time, as refreshes do), removed and
+    /// put back, some in deficit, with queries after every update: the re-centring this forces
+    /// is spread over many updates, and every query while it is in progress (and a tick's
+    /// crossings) equals the scan, in order.
+    #[test]
+    fn queries_stay_exact_during_an_incremental_rebuild(
+        accounts in 200usize..500,
+        drift in prop_oneof![0.05..0.4_f64, 3.0..20.0_f64],
+        offsets in prop::collection::vec((0.55..0.999_f64, 1.001..1.45_f64, 0usize..10), 500),
+        probes in prop::collection::vec((0.3..1.7_f64, 0.3..1.7_f64), 16),
+    ) {
+        let mut index = LiquidationIndex::new();
+        let mut model = std::collections::BTreeMap::new();
+        let place = |spot: f64, account: usize| {
+            let (down, up, _) = offsets[account];
+            LiquidationRange { below: spot * down, above: spot * up }
+        };
+        for account in 0..accounts {
+            let range = place(100.0, account);
+            index.insert(account, range);
+            model.insert(account, range);
+        }
+        let updates = 3 * accounts;
+        let mut queried_during = 0;
+        let mut spot = 100.0;
+        for i in 0..updates {
+            let next = 100.0 * drift.powf((i + 1) as f64 / updates as f64);
+            let account = i % accounts;
+            match offsets[account].2 {
+                0 => {
+                    prop_assert_eq!(index.remove(account), model.remove(&account));
+                }
+                1 => {
+                    let range = LiquidationRange::from_expansion(next, -1.0, 0.0, 0.0);
+                    index.insert(account, range);
+                    model.insert(account, range);
+                }
+                _ => {
+                    let range = place(next, account);
+                    index.insert(account, range);
+                    model.insert(account, range);
+                }
+            }
+            queried_during += usize::from(index.rebuilds().1);
+            let (a, b) = probes[i % probes.len()];
+            assert_queries_exact(&index, &model, next * a.min(b), next * a.max(b))?;
+            let crossed: Vec<usize> = index.crossed(spot, next).collect();
+            let mut expected: Vec<(f64, usize)> = model
+                .iter()
+                .filter(|(_, r)| (next <= r.below && r.below < spot) || (spot < r.above && r.above <= next))
+                .map(|(&a, r)| (if next < spot { r.below } else { r.above }, a))
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            if next < spot {
+                expected.reverse();
+            }
+            prop_assert_eq!(crossed, expected.into_iter().map(|(_, a)| a).collect::<Vec<_>>());
+            spot = next;
+        }
+        prop_assert!(index.rebuilds().0 >= 1 && queried_during > 0);
+        prop_assert!(index.max_rebuild_work() <= LiquidationIndex::REBUILD_WORK);
+    }
+}
+
+/// The spot halves while 50,000 accounts are re-margined around it: the index re-centres
+/// several times, every update spends at most `REBUILD_WORK` units on it (32 entries moved per
+/// side), so each re-centring spans hundreds of updates, and the index ends exact.
+#[test]
+fn recentring_work_per_update_is_bounded() {
+    const N: usize = 50_000;
+    let mut index = LiquidationIndex::new();
+    let offset = |account: usize| (account * 7919 % N) as f64 / N as f64;
+    let place = |spot: f64, account: usize| LiquidationRange {
+        below: spot * (1.0 - 0.4 * offset(account)),
+        above: spot * (1.0 + 0.4 * offset((account + 17) % N)),
+    };
+    for account in 0..N {
+        index.insert(account, place(100.0, account));
+    }
+    let (before, _) = index.rebuilds();
+    let (mut longest, mut run) = (0, 0);
+    for i in 0..2 * N {
+        let spot = 100.0 - 50.0 * i as f64 / (2 * N) as f64;
+        index.insert(i % N, place(spot, i % N));
+        if index.rebuilds().1 {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let (after, _) = index.rebuilds();
+    assert!(after >= before + 2, "{} re-centrings", after - before);
+    assert!(index.max_rebuild_work() <= LiquidationIndex::REBUILD_WORK);
+    assert_eq!(LiquidationIndex::REBUILD_WORK, 128);
+    assert!(
+        longest >= N / 50,
+        "the longest re-centring spanned {longest} updates"
+    );
+    let spot = 50.0 + 50.0 / (2 * N) as f64;
+    let mut expected: Vec<(f64, usize)> = (0..N)
+        .map(|a| index.range(a).unwrap())
+        .enumerate()
+        .filter(|(_, r)| r.below >= spot * 0.9)
+        .map(|(a, r)| (r.below, a))
+        .collect();
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    let found: Vec<(f64, usize)> = index.below_between(spot * 0.9, f64::INFINITY).collect();
+    assert_eq!(found, expected);
+}
+
 /// A tick to a spot that is not finite and > 0 is refused with a typed error, and leaves the
 /// spot and the index as they were.
 #[test]
