@@ -51,7 +51,7 @@ object_fields! {
 }
 
 /// Decodes one Binance message.
-pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
+pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let mut event = Fields::of(root);
     if let (Some(_), Some(data)) = (event.stream.optional(), event.data.optional()) {
         event = Fields::of(data);
@@ -72,7 +72,7 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), De
 
 /// The event time: the transaction time `T` when present (futures), else the event time `E`,
 /// else (spot `bookTicker`) the receive time.
-fn event_time(ctx: &Context<'_>, event: &Fields<'_, '_>) -> Result<Timestamp, DecodeError> {
+fn event_time(ctx: &Context<'_>, event: &Fields<'_>) -> Result<Timestamp, DecodeError> {
     if event.transaction_time.is_present() {
         ctx.millis(event.transaction_time)
     } else if event.event_time.is_present() {
@@ -82,16 +82,12 @@ fn event_time(ctx: &Context<'_>, event: &Fields<'_, '_>) -> Result<Timestamp, De
     }
 }
 
-fn symbol(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<InstrumentId, DecodeError> {
+fn symbol(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<InstrumentId, DecodeError> {
     ctx.instrument_named(event.symbol, NameRole::Tradable)
 }
 
 /// A `trade` (sequence: trade id `t`) or an `aggTrade` (sequence: aggregate trade id `a`).
-fn trade(
-    ctx: &mut Context<'_>,
-    event: &Fields<'_, '_>,
-    aggregate: bool,
-) -> Result<(), DecodeError> {
+fn trade(ctx: &mut Context<'_>, event: &Fields<'_>, aggregate: bool) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let print = Trade {
@@ -108,7 +104,7 @@ fn trade(
     ctx.emit(instrument, sequence, time, Payload::Trade(print))
 }
 
-fn book_ticker(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
+fn book_ticker(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let top = BestBidOffer {
@@ -121,7 +117,7 @@ fn book_ticker(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), Deco
     ctx.emit(instrument, sequence, time, Payload::BestBidOffer(top))
 }
 
-fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
+fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let first = event.first_update_id.unsigned()?;
@@ -164,7 +160,7 @@ fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), Dec
     Ok(())
 }
 
-fn mark_price(ctx: &mut Context<'_>, event: &Fields<'_, '_>) -> Result<(), DecodeError> {
+fn mark_price(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = ctx.millis(event.event_time)?;
     // `T` is the next funding time here, not a transaction time; 0 for contracts without

@@ -67,7 +67,7 @@ impl Context<'_> {
     /// The id of the instrument named by the string at `key`.
     pub(crate) fn instrument(
         &mut self,
-        object: Json<'_, '_>,
+        object: Json<'_>,
         key: &'static str,
         role: NameRole,
     ) -> Result<InstrumentId, DecodeError> {
@@ -77,7 +77,7 @@ impl Context<'_> {
     /// The id of the instrument named by the string `name`.
     pub(crate) fn instrument_named(
         &mut self,
-        name: Field<'_, '_>,
+        name: Field<'_>,
         role: NameRole,
     ) -> Result<InstrumentId, DecodeError> {
         Ok(self
@@ -93,19 +93,19 @@ impl Context<'_> {
     }
 
     /// The event time in milliseconds in `field`.
-    pub(crate) fn millis(&self, field: Field<'_, '_>) -> Result<Timestamp, DecodeError> {
+    pub(crate) fn millis(&self, field: Field<'_>) -> Result<Timestamp, DecodeError> {
         self.scaled_time(field.unsigned()?, NANOS_PER_MILLI, field.key())
     }
 
     /// The event time in seconds in `field`.
-    pub(crate) fn seconds(&self, field: Field<'_, '_>) -> Result<Timestamp, DecodeError> {
+    pub(crate) fn seconds(&self, field: Field<'_>) -> Result<Timestamp, DecodeError> {
         self.scaled_time(field.unsigned()?, 1_000_000_000, field.key())
     }
 
     /// The event time in nanoseconds at `key`.
     pub(crate) fn nanos(
         &self,
-        object: Json<'_, '_>,
+        object: Json<'_>,
         key: &'static str,
     ) -> Result<Timestamp, DecodeError> {
         self.scaled_time(json::unsigned(object, key)?, 1, key)

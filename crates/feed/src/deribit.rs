@@ -99,7 +99,7 @@ object_fields! {
 }
 
 /// Decodes one Deribit message.
-pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
+pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let envelope = Envelope::of(root);
     match envelope.method.optional().and_then(json::as_str) {
         Some("subscription") => {}
@@ -122,7 +122,7 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), De
     }
 }
 
-fn ticker(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> {
+fn ticker(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Ticker::of(data);
     let instrument = ctx.instrument_named(fields.instrument_name, NameRole::Tradable)?;
     let time = ctx.millis(fields.timestamp)?;
@@ -134,7 +134,7 @@ fn ticker(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> 
 
 fn option_ticker(
     ctx: &mut Context<'_>,
-    fields: &Ticker<'_, '_>,
+    fields: &Ticker<'_>,
     instrument: InstrumentId,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
@@ -166,7 +166,7 @@ fn option_ticker(
 /// are quoted (Deribit sends a zero or null price for an empty side).
 fn future_ticker(
     ctx: &mut Context<'_>,
-    fields: &Ticker<'_, '_>,
+    fields: &Ticker<'_>,
     instrument: InstrumentId,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
@@ -202,14 +202,14 @@ fn implied_volatility(percent: f64, key: &'static str, max: f64) -> Result<f64, 
 }
 
 /// Deribit sends 0 (or omits the field) when there is no order on that side.
-fn optional_implied_volatility(field: Field<'_, '_>, max: f64) -> Result<Option<f64>, DecodeError> {
+fn optional_implied_volatility(field: Field<'_>, max: f64) -> Result<Option<f64>, DecodeError> {
     match field.optional_number()? {
         None | Some(0.0) => Ok(None),
         Some(percent) => implied_volatility(percent, field.key(), max).map(Some),
     }
 }
 
-fn book(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> {
+fn book(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Book::of(data);
     let instrument = ctx.instrument_named(fields.instrument_name, NameRole::Tradable)?;
     let time = ctx.millis(fields.timestamp)?;
@@ -256,7 +256,7 @@ fn book(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> {
 /// `delete` (a delete has size 0).
 fn levels(
     ctx: &mut Context<'_>,
-    fields: &Book<'_, '_>,
+    fields: &Book<'_>,
     instrument: InstrumentId,
     change_id: u64,
     time: Timestamp,
@@ -281,7 +281,7 @@ fn levels(
     Ok(())
 }
 
-fn trades(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> {
+fn trades(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let trades = data.as_array().ok_or(DecodeError::WrongType("data"))?;
     for trade in &trades {
         let fields = Print::of(trade);
@@ -303,7 +303,7 @@ fn trades(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> 
     Ok(())
 }
 
-fn index(ctx: &mut Context<'_>, data: Json<'_, '_>) -> Result<(), DecodeError> {
+fn index(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Index::of(data);
     let instrument = ctx.instrument_named(fields.index_name, NameRole::Index)?;
     let time = ctx.millis(fields.timestamp)?;

@@ -46,7 +46,7 @@ object_fields! {
 }
 
 /// Decodes one Pyth message.
-pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
+pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let message = Message::of(root);
     if let Some(parsed) = message.parsed.optional() {
         let feeds = parsed.as_array().ok_or(DecodeError::WrongType("parsed"))?;
@@ -62,7 +62,7 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), De
     }
 }
 
-fn feed(ctx: &mut Context<'_>, update: Json<'_, '_>) -> Result<(), DecodeError> {
+fn feed(ctx: &mut Context<'_>, update: Json<'_>) -> Result<(), DecodeError> {
     let update = FeedUpdate::of(update);
     let instrument = ctx.instrument_named(update.id, NameRole::OracleFeed)?;
     let current = PriceObject::of(update.price.required()?);
@@ -91,12 +91,12 @@ fn feed(ctx: &mut Context<'_>, update: Json<'_, '_>) -> Result<(), DecodeError> 
 
 /// `(price, conf)` of a Pyth price object, both scaled by `10^expo`.
 fn price_and_confidence(
-    object: &PriceObject<'_, '_>,
+    object: &PriceObject<'_>,
     key: &'static str,
 ) -> Result<(f64, f64), DecodeError> {
     let exponent =
         i32::try_from(object.expo.signed()?).map_err(|_| DecodeError::InvalidNumber("expo"))?;
-    let scaled = |field: json::Field<'_, '_>| {
+    let scaled = |field: json::Field<'_>| {
         let mantissa = field.string()?;
         scaled_integer(mantissa, exponent).ok_or(DecodeError::InvalidNumber(field.key()))
     };

@@ -23,7 +23,7 @@ use crate::{DecodeError, NameRole};
 const SCHEMA: &str = "recal/1";
 
 /// Decodes one recal-schema message.
-pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<(), DecodeError> {
+pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     if json::string(root, "schema")? != SCHEMA {
         return Err(DecodeError::UnsupportedMessage);
     }
@@ -95,7 +95,7 @@ const VENUES: [(&str, Source); 4] = [
 /// the venue's instrument with sequence `seq`.
 fn book_snapshot(
     ctx: &mut Context<'_>,
-    root: Json<'_, '_>,
+    root: Json<'_>,
     sequence: u64,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
@@ -125,11 +125,11 @@ fn book_snapshot(
     ctx.emit(instrument, sequence, time, Payload::BookSnapshotEnd)
 }
 
-fn market(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<InstrumentId, DecodeError> {
+fn market(ctx: &mut Context<'_>, root: Json<'_>) -> Result<InstrumentId, DecodeError> {
     ctx.instrument(root, "market", NameRole::ProtocolMarket)
 }
 
-fn asset(ctx: &mut Context<'_>, root: Json<'_, '_>) -> Result<InstrumentId, DecodeError> {
+fn asset(ctx: &mut Context<'_>, root: Json<'_>) -> Result<InstrumentId, DecodeError> {
     ctx.instrument(root, "asset", NameRole::CollateralAsset)
 }
 

@@ -1,31 +1,32 @@
-//! The reused simd-json parser and the field-extraction helpers every venue decoder shares.
+//! JSON for the venue decoders: the scanner that checks a message and records where its
+//! values are ([`scan`]), lazy views of them ([`value`]), and the field-extraction helpers every
+//! decoder shares.
 
-use simd_json::prelude::{TypedScalarValue, ValueAsScalar, ValueIntoString};
-use simd_json::tape::{Array, Value};
-use simd_json::{Buffers, INPUT_PADDING, Tape};
+mod block;
+mod keys;
+mod scan;
+mod value;
+
+pub(crate) use keys::KeyTable;
+use value::Array;
+pub(crate) use value::Json;
 
 use crate::DecodeError;
 use crate::decimal::parse_decimal;
+use scan::Scanner;
 
-/// A borrowed view of one JSON value on the tape.
-pub(crate) type Json<'t, 'i> = Value<'t, 'i>;
-
-/// simd-json parses in place, so each message is copied into `scratch` (followed by the padding
-/// simd-json needs); `scratch`, the parser's `buffers` and the `tape` keep their capacity across
-/// messages, so once they have grown to the largest message no parse allocates.
+/// The reused scanner: its tape and buffers keep their capacity across messages, so once they
+/// have grown to the largest message no parse allocates. The message is read in place, never
+/// copied.
 pub(crate) struct JsonParser {
-    scratch: Vec<u8>,
-    buffers: Buffers,
-    tape: Tape<'static>,
+    scanner: Scanner,
 }
 
 impl JsonParser {
     /// A parser whose buffers are sized for messages of `capacity` bytes.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
-            scratch: Vec::with_capacity(capacity + INPUT_PADDING),
-            buffers: Buffers::new(capacity),
-            tape: Tape(Vec::with_capacity(capacity / 4)),
+            scanner: Scanner::with_capacity(capacity),
         }
     }
 
@@ -33,23 +34,10 @@ impl JsonParser {
     pub(crate) fn parse<R>(
         &mut self,
         bytes: &[u8],
-        decode: impl FnOnce(Json<'_, '_>) -> Result<R, DecodeError>,
+        decode: impl FnOnce(Json<'_>) -> Result<R, DecodeError>,
     ) -> Result<R, DecodeError> {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(bytes);
-        self.scratch.resize(bytes.len() + INPUT_PADDING, b' ');
-        let mut tape = std::mem::replace(&mut self.tape, Tape(Vec::new())).reset();
-        let result = match simd_json::fill_tape_padded(
-            &mut self.scratch,
-            bytes.len(),
-            &mut self.buffers,
-            &mut tape,
-        ) {
-            Ok(()) => decode(tape.as_value()),
-            Err(_) => Err(DecodeError::MalformedJson),
-        };
-        self.tape = tape.reset();
-        result
+        let document = self.scanner.scan(bytes)?;
+        decode(document.root())
     }
 }
 
@@ -57,12 +45,12 @@ impl JsonParser {
 /// it. Filled by a struct declared with [`object_fields!`], which walks the object's tape once
 /// for all its fields instead of scanning the keys once per field.
 #[derive(Clone, Copy)]
-pub(crate) struct Field<'t, 'i> {
+pub(crate) struct Field<'j> {
     key: &'static str,
-    value: Option<Json<'t, 'i>>,
+    value: Option<Json<'j>>,
 }
 
-impl<'t, 'i> Field<'t, 'i> {
+impl<'j> Field<'j> {
     /// An absent field named `key`.
     pub(crate) const fn absent(key: &'static str) -> Self {
         Self { key, value: None }
@@ -74,14 +62,14 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// Records `value`; a repeated key keeps its first value, as a key lookup would.
-    pub(crate) fn set(&mut self, value: Json<'t, 'i>) {
+    pub(crate) fn set(&mut self, value: Json<'j>) {
         if self.value.is_none() {
             self.value = Some(value);
         }
     }
 
     /// The value, or `None` if absent or null.
-    pub(crate) fn optional(self) -> Option<Json<'t, 'i>> {
+    pub(crate) fn optional(self) -> Option<Json<'j>> {
         self.value.filter(|value| !value.is_null())
     }
 
@@ -91,18 +79,18 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// The value; absent or null is [`DecodeError::MissingField`].
-    pub(crate) fn required(self) -> Result<Json<'t, 'i>, DecodeError> {
+    pub(crate) fn required(self) -> Result<Json<'j>, DecodeError> {
         self.optional().ok_or(DecodeError::MissingField(self.key))
     }
 
     /// The string value, borrowed from the message.
-    pub(crate) fn string(self) -> Result<&'i str, DecodeError> {
+    pub(crate) fn string(self) -> Result<&'j str, DecodeError> {
         as_str(self.required()?).ok_or(DecodeError::WrongType(self.key))
     }
 
     /// The string value if present, else `None`; any other type is
     /// [`DecodeError::WrongType`].
-    pub(crate) fn optional_string(self) -> Result<Option<&'i str>, DecodeError> {
+    pub(crate) fn optional_string(self) -> Result<Option<&'j str>, DecodeError> {
         self.optional()
             .map(|value| as_str(value).ok_or(DecodeError::WrongType(self.key)))
             .transpose()
@@ -135,7 +123,7 @@ impl<'t, 'i> Field<'t, 'i> {
     }
 
     /// The array value.
-    pub(crate) fn array(self) -> Result<Array<'t, 'i>, DecodeError> {
+    pub(crate) fn array(self) -> Result<Array<'j>, DecodeError> {
         self.required()?
             .as_array()
             .ok_or(DecodeError::WrongType(self.key))
@@ -185,8 +173,9 @@ impl<'t, 'i> Field<'t, 'i> {
 }
 
 /// Declares a struct of [`Field`]s, one per wanted key, whose `of(object)` fills them all in one
-/// walk over the object's fields (a `match` on each key). A value that is not an object leaves
-/// every field absent.
+/// walk over the object's members: each member's key is looked up in the struct's [`KeyTable`]
+/// (built at compile time) with one hash and one comparison. A value that is not an object
+/// leaves every field absent.
 macro_rules! object_fields {
     (
         $(#[$meta:meta])*
@@ -194,20 +183,30 @@ macro_rules! object_fields {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy)]
-        struct $name<'t, 'i> {
-            $($(#[$field_meta])* $field: $crate::json::Field<'t, 'i>,)+
+        struct $name<'j> {
+            $($(#[$field_meta])* $field: $crate::json::Field<'j>,)+
         }
 
-        impl<'t, 'i> $name<'t, 'i> {
+        impl<'j> $name<'j> {
+            /// The wanted keys, in declaration order, and their table.
+            const KEYS: $crate::json::KeyTable = $crate::json::KeyTable::new(&[$($key),+]);
+
             /// The wanted fields of `object`, found in one walk over it.
-            fn of(object: $crate::json::Json<'t, 'i>) -> Self {
+            fn of(object: $crate::json::Json<'j>) -> Self {
+                /// Each field's index in the declaration order.
+                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+                enum Index {
+                    $($field,)+
+                }
                 let mut fields = Self {
                     $($field: $crate::json::Field::absent($key),)+
                 };
                 if let Some(object) = object.as_object() {
                     for (key, value) in &object {
-                        match key {
-                            $($key => fields.$field.set(value),)+
+                        match Self::KEYS.find(key) {
+                            $(Some(index) if index == Index::$field as usize => {
+                                fields.$field.set(value);
+                            })+
                             _ => {}
                         }
                     }
@@ -221,7 +220,7 @@ pub(crate) use object_fields;
 
 /// The field `key` of `object`, looked up alone (one scan of the keys); to read several
 /// fields of one object, declare them with [`object_fields!`].
-pub(crate) fn field<'t, 'i>(object: Json<'t, 'i>, key: &'static str) -> Field<'t, 'i> {
+pub(crate) fn field<'j>(object: Json<'j>, key: &'static str) -> Field<'j> {
     Field {
         key,
         value: object.as_object().and_then(|object| object.get(key)),
@@ -229,61 +228,56 @@ pub(crate) fn field<'t, 'i>(object: Json<'t, 'i>, key: &'static str) -> Field<'t
 }
 
 /// The value of `key`, or `None` if absent or null.
-pub(crate) fn optional<'t, 'i>(object: Json<'t, 'i>, key: &'static str) -> Option<Json<'t, 'i>> {
+pub(crate) fn optional<'j>(object: Json<'j>, key: &'static str) -> Option<Json<'j>> {
     field(object, key).optional()
 }
 
 /// The string at `key`.
-pub(crate) fn string<'i>(object: Json<'_, 'i>, key: &'static str) -> Result<&'i str, DecodeError> {
+pub(crate) fn string<'j>(object: Json<'j>, key: &'static str) -> Result<&'j str, DecodeError> {
     field(object, key).string()
 }
 
 /// `value` as a string borrowed from the message.
-pub(crate) fn as_str<'i>(value: Json<'_, 'i>) -> Option<&'i str> {
-    value.into_string()
+pub(crate) fn as_str(value: Json<'_>) -> Option<&str> {
+    value.as_str()
 }
 
 /// The non-negative integer at `key`.
-pub(crate) fn unsigned(object: Json<'_, '_>, key: &'static str) -> Result<u64, DecodeError> {
+pub(crate) fn unsigned(object: Json<'_>, key: &'static str) -> Result<u64, DecodeError> {
     field(object, key).unsigned()
 }
 
 /// `value` as a non-negative integer.
-pub(crate) fn as_unsigned(value: Json<'_, '_>, key: &'static str) -> Result<u64, DecodeError> {
+pub(crate) fn as_unsigned(value: Json<'_>, key: &'static str) -> Result<u64, DecodeError> {
     value.as_u64().ok_or(DecodeError::WrongType(key))
 }
 
 /// The array at `key`.
-pub(crate) fn array<'t, 'i>(
-    object: Json<'t, 'i>,
-    key: &'static str,
-) -> Result<Array<'t, 'i>, DecodeError> {
+pub(crate) fn array<'j>(object: Json<'j>, key: &'static str) -> Result<Array<'j>, DecodeError> {
     field(object, key).array()
 }
 
-/// `value` as a finite number: a JSON number (converted by simd-json, correctly rounded) or a
-/// string of decimal text (converted by [`parse_decimal`]).
-pub(crate) fn as_number(value: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
-    let number = match value.as_str() {
-        Some(text) => parse_decimal(text),
-        None => value.cast_f64(),
+/// `value` as a finite number: a JSON number or a string of decimal text, both converted
+/// correctly rounded ([`parse_decimal`]; JSON numbers beyond its length limit by `str::parse`).
+pub(crate) fn as_number(value: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
+    let number = if let Some(text) = value.as_str() {
+        parse_decimal(text)
+    } else if value.is_number() {
+        value.as_f64()
+    } else {
+        return Err(DecodeError::WrongType(key));
     };
-    match number {
-        Some(number) if number.is_finite() => Ok(number),
-        Some(_) => Err(DecodeError::InvalidNumber(key)),
-        None if value.as_str().is_some() => Err(DecodeError::InvalidNumber(key)),
-        None => Err(DecodeError::WrongType(key)),
-    }
+    number.ok_or(DecodeError::InvalidNumber(key))
 }
 
 /// The finite number at `key` (JSON number or decimal string).
-pub(crate) fn number(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
+pub(crate) fn number(object: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
     field(object, key).number()
 }
 
 /// The finite number at `key`, `None` if absent, null or an empty string.
 pub(crate) fn optional_number(
-    object: Json<'_, '_>,
+    object: Json<'_>,
     key: &'static str,
 ) -> Result<Option<f64>, DecodeError> {
     field(object, key).optional_number()
@@ -309,7 +303,7 @@ pub(crate) fn non_negative_size(value: f64, key: &'static str) -> Result<f64, De
 }
 
 /// The size of at least zero at `key`.
-pub(crate) fn size(object: Json<'_, '_>, key: &'static str) -> Result<f64, DecodeError> {
+pub(crate) fn size(object: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
     field(object, key).size()
 }
 
@@ -343,7 +337,7 @@ mod tests {
         );
         assert_eq!(
             parse_field(&mut parser, r#"{"x":1e400}"#),
-            Err(DecodeError::MalformedJson)
+            Err(DecodeError::InvalidNumber("x"))
         );
         assert_eq!(
             parse_field(&mut parser, r#"{"x":100000000000000000000}"#),
