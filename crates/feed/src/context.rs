@@ -4,7 +4,7 @@ use recal_types::{
     Event, EventHeader, EventKind, InstrumentId, InstrumentKind, Payload, Source, Timestamp,
 };
 
-use crate::json::{self, Field, Json};
+use crate::json::Field;
 use crate::sequence::BookSequences;
 use crate::{DecodeError, DecoderConfig, Instruments, NameRole};
 
@@ -64,16 +64,6 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The id of the instrument named by the string at `key`.
-    pub(crate) fn instrument(
-        &mut self,
-        object: Json<'_>,
-        key: &'static str,
-        role: NameRole,
-    ) -> Result<InstrumentId, DecodeError> {
-        self.instrument_named(json::field(object, key), role)
-    }
-
     /// The id of the instrument named by the string `name`.
     pub(crate) fn instrument_named(
         &mut self,
@@ -102,13 +92,9 @@ impl Context<'_> {
         self.scaled_time(field.unsigned()?, 1_000_000_000, field.key())
     }
 
-    /// The event time in nanoseconds at `key`.
-    pub(crate) fn nanos(
-        &self,
-        object: Json<'_>,
-        key: &'static str,
-    ) -> Result<Timestamp, DecodeError> {
-        self.scaled_time(json::unsigned(object, key)?, 1, key)
+    /// The event time in nanoseconds in `field`.
+    pub(crate) fn nanos(&self, field: Field<'_>) -> Result<Timestamp, DecodeError> {
+        self.scaled_time(field.unsigned()?, 1, field.key())
     }
 
     /// A millisecond timestamp that is not an event time (a next funding time): only its

@@ -11,70 +11,96 @@
 //! instrument, not `Recal`'s.
 
 use recal_types::{
-    Balance, BookLevel, CollateralChange, InstrumentId, MacroValue, OpenInterest, Payload,
-    PositionChange, Side, Source, Timestamp,
+    Balance, BookLevel, CollateralChange, MacroValue, OpenInterest, Payload, PositionChange, Side,
+    Source, Timestamp,
 };
 
 use crate::context::Context;
-use crate::json::{self, Json};
+use crate::json::{self, Json, object_fields};
 use crate::{DecodeError, NameRole};
+
+object_fields! {
+    /// Every field of every message type: one walk over the object finds them all.
+    struct Message {
+        schema: "schema",
+        kind: "type",
+        ts: "ts",
+        seq: "seq",
+        market: "market",
+        asset: "asset",
+        series: "series",
+        account: "account",
+        size: "size",
+        entry_price: "entry_price",
+        collateral: "collateral",
+        balance: "balance",
+        total: "total",
+        long: "long",
+        short: "short",
+        value: "value",
+        venue: "venue",
+        instrument: "instrument",
+        bids: "bids",
+        asks: "asks",
+    }
+}
 
 /// The schema tag this decoder accepts.
 const SCHEMA: &str = "recal/1";
 
 /// Decodes one recal-schema message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
-    if json::string(root, "schema")? != SCHEMA {
+    let message = Message::of(root);
+    if message.schema.string()? != SCHEMA {
         return Err(DecodeError::UnsupportedMessage);
     }
-    let kind = json::string(root, "type")?;
-    let time = ctx.nanos(root, "ts")?;
-    let sequence = json::optional(root, "seq")
-        .map(|seq| json::as_unsigned(seq, "seq"))
-        .transpose()?
-        .unwrap_or(0);
+    let kind = message.kind.string()?;
+    let time = ctx.nanos(message.ts)?;
+    let sequence = message.seq.optional_unsigned()?.unwrap_or(0);
+    let market =
+        |ctx: &mut Context<'_>| ctx.instrument_named(message.market, NameRole::ProtocolMarket);
+    let asset =
+        |ctx: &mut Context<'_>| ctx.instrument_named(message.asset, NameRole::CollateralAsset);
     let (instrument, payload) = match kind {
         "position" => (
-            market(ctx, root)?,
+            market(ctx)?,
             Payload::PositionChange(PositionChange {
-                account: json::unsigned(root, "account")?,
-                size: json::number(root, "size")?,
-                entry_price: json::optional_number(root, "entry_price")?
-                    .map(|price| json::positive_price(price, "entry_price"))
-                    .transpose()?,
+                account: message.account.unsigned()?,
+                size: message.size.number()?,
+                entry_price: message.entry_price.optional_price()?,
             }),
         ),
         "collateral" => (
-            asset(ctx, root)?,
+            asset(ctx)?,
             Payload::CollateralChange(CollateralChange {
-                account: json::unsigned(root, "account")?,
-                collateral: json::number(root, "collateral")?,
+                account: message.account.unsigned()?,
+                collateral: message.collateral.number()?,
             }),
         ),
         "insurance_fund" => (
-            asset(ctx, root)?,
+            asset(ctx)?,
             Payload::InsuranceFund(Balance {
-                amount: json::number(root, "balance")?,
+                amount: message.balance.number()?,
             }),
         ),
         "total_collateral" => (
-            asset(ctx, root)?,
+            asset(ctx)?,
             Payload::TotalCollateral(Balance {
-                amount: json::size(root, "total")?,
+                amount: message.total.size()?,
             }),
         ),
         "open_interest" => (
-            market(ctx, root)?,
+            market(ctx)?,
             Payload::OpenInterest(OpenInterest {
-                long: json::size(root, "long")?,
-                short: json::size(root, "short")?,
+                long: message.long.size()?,
+                short: message.short.size()?,
             }),
         ),
-        "book_snapshot" => return book_snapshot(ctx, root, sequence, time),
+        "book_snapshot" => return book_snapshot(ctx, &message, sequence, time),
         "macro" => (
-            ctx.instrument(root, "series", NameRole::MacroSeries)?,
+            ctx.instrument_named(message.series, NameRole::MacroSeries)?,
             Payload::MacroValue(MacroValue {
-                value: json::number(root, "value")?,
+                value: message.value.number()?,
             }),
         ),
         _ => return Err(DecodeError::UnsupportedMessage),
@@ -95,20 +121,21 @@ const VENUES: [(&str, Source); 4] = [
 /// the venue's instrument with sequence `seq`.
 fn book_snapshot(
     ctx: &mut Context<'_>,
-    root: Json<'_>,
+    message: &Message<'_>,
     sequence: u64,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
-    let venue = json::string(root, "venue")?;
+    let venue = message.venue.string()?;
     let (_, source) = VENUES
         .into_iter()
         .find(|(name, _)| *name == venue)
         .ok_or(DecodeError::UnsupportedMessage)?;
     ctx.source = source;
-    let instrument = ctx.instrument(root, "instrument", NameRole::Tradable)?;
+    let instrument = ctx.instrument_named(message.instrument, NameRole::Tradable)?;
     ctx.emit(instrument, sequence, time, Payload::BookSnapshotBegin)?;
-    for (key, side) in [("bids", Side::Bid), ("asks", Side::Ask)] {
-        for entry in &json::array(root, key)? {
+    for (levels, side) in [(message.bids, Side::Bid), (message.asks, Side::Ask)] {
+        let key = levels.key();
+        for entry in &levels.array()? {
             let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;
             if entry.len() != 2 {
                 return Err(DecodeError::WrongType(key));
@@ -123,14 +150,6 @@ fn book_snapshot(
         }
     }
     ctx.emit(instrument, sequence, time, Payload::BookSnapshotEnd)
-}
-
-fn market(ctx: &mut Context<'_>, root: Json<'_>) -> Result<InstrumentId, DecodeError> {
-    ctx.instrument(root, "market", NameRole::ProtocolMarket)
-}
-
-fn asset(ctx: &mut Context<'_>, root: Json<'_>) -> Result<InstrumentId, DecodeError> {
-    ctx.instrument(root, "asset", NameRole::CollateralAsset)
 }
 
 #[cfg(test)]

@@ -227,34 +227,14 @@ pub(crate) fn field<'j>(object: Json<'j>, key: &'static str) -> Field<'j> {
     }
 }
 
-/// The value of `key`, or `None` if absent or null.
-pub(crate) fn optional<'j>(object: Json<'j>, key: &'static str) -> Option<Json<'j>> {
-    field(object, key).optional()
-}
-
-/// The string at `key`.
-pub(crate) fn string<'j>(object: Json<'j>, key: &'static str) -> Result<&'j str, DecodeError> {
-    field(object, key).string()
-}
-
 /// `value` as a string borrowed from the message.
 pub(crate) fn as_str(value: Json<'_>) -> Option<&str> {
     value.as_str()
 }
 
-/// The non-negative integer at `key`.
-pub(crate) fn unsigned(object: Json<'_>, key: &'static str) -> Result<u64, DecodeError> {
-    field(object, key).unsigned()
-}
-
 /// `value` as a non-negative integer.
 pub(crate) fn as_unsigned(value: Json<'_>, key: &'static str) -> Result<u64, DecodeError> {
     value.as_u64().ok_or(DecodeError::WrongType(key))
-}
-
-/// The array at `key`.
-pub(crate) fn array<'j>(object: Json<'j>, key: &'static str) -> Result<Array<'j>, DecodeError> {
-    field(object, key).array()
 }
 
 /// `value` as a finite number: a JSON number or a string of decimal text, both converted
@@ -268,19 +248,6 @@ pub(crate) fn as_number(value: Json<'_>, key: &'static str) -> Result<f64, Decod
         return Err(DecodeError::WrongType(key));
     };
     number.ok_or(DecodeError::InvalidNumber(key))
-}
-
-/// The finite number at `key` (JSON number or decimal string).
-pub(crate) fn number(object: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
-    field(object, key).number()
-}
-
-/// The finite number at `key`, `None` if absent, null or an empty string.
-pub(crate) fn optional_number(
-    object: Json<'_>,
-    key: &'static str,
-) -> Result<Option<f64>, DecodeError> {
-    field(object, key).optional_number()
 }
 
 /// `value` if it is a positive price.
@@ -302,18 +269,13 @@ pub(crate) fn non_negative_size(value: f64, key: &'static str) -> Result<f64, De
     }
 }
 
-/// The size of at least zero at `key`.
-pub(crate) fn size(object: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
-    field(object, key).size()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     fn parse_field(parser: &mut JsonParser, json: &str) -> Result<f64, DecodeError> {
-        parser.parse(json.as_bytes(), |root| number(root, "x"))
+        parser.parse(json.as_bytes(), |root| field(root, "x").number())
     }
 
     #[test]

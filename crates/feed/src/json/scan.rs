@@ -438,24 +438,16 @@ fn run_len(mask: u32, at: usize) -> usize {
     ((mask | 1 << BLOCK) >> at).trailing_zeros() as usize
 }
 
-/// The index of the first `"`, `\` or control character at or after `at`: two blocks at a
-/// time (nearly every string of a venue message ends within 32 bytes, so the loop rarely turns),
+/// The index of the first `"`, `\` or control character at or after `at`, a block at a time,
 /// then byte by byte near the end of the text.
 #[inline(always)]
 fn find_special(bytes: &[u8], mut at: usize) -> Option<usize> {
-    while let Some(blocks) = bytes
-        .get(at..)
-        .and_then(<[u8]>::first_chunk::<{ 2 * BLOCK }>)
-    {
-        let (low, high) = blocks.split_at(BLOCK);
-        let (Ok(low), Ok(high)) = (low.try_into(), high.try_into()) else {
-            break;
-        };
-        let mask = block::special_mask(low) | block::special_mask(high) << BLOCK;
+    while let Some(block) = block_at(bytes, at) {
+        let mask = block::special_mask(block);
         if mask != 0 {
             return Some(at + mask.trailing_zeros() as usize);
         }
-        at += 2 * BLOCK;
+        at += BLOCK;
     }
     let tail = bytes.get(at..)?;
     tail.iter()
