@@ -17,7 +17,8 @@ pub enum DecodeError {
         /// The configured limit.
         max: usize,
     },
-    /// Not valid JSON (or a number simd-json refuses, such as an integer beyond 64 bits).
+    /// Not valid JSON (RFC 8259): bad syntax, invalid UTF-8, a lone surrogate escape, or
+    /// nesting deeper than 128.
     #[error("malformed JSON")]
     MalformedJson,
     /// Valid JSON that is not a message this decoder knows (unknown channel or event type).

@@ -2,8 +2,8 @@
 //!
 //! A [`Decoder`] takes one message at a time (Deribit JSON-RPC notifications, Binance stream
 //! events, Pyth price updates, protocol state and macro series in the recal schema), parses it
-//! with simd-json into a reused tape, interns instrument names into dense ids
-//! ([`Instruments`]), validates every field and appends the events to a caller-owned `Vec`.
+//! with its own JSON scanner into a reused tape (values converted only when read), interns
+//! instrument names into dense ids ([`Instruments`]), validates every field and appends the events to a caller-owned `Vec`.
 //! A bad message yields a typed [`DecodeError`], is counted under its [`RejectReason`] and kept
 //! in a bounded [`RejectStore`]; it never panics and never emits a NaN or infinite value.
 //!

@@ -1,4 +1,4 @@
-//! The simd-json decoder and the serde_json reference (`tests/serde_reference`) agree, event for
+//! The decoder and the serde_json reference (`tests/serde_reference`) agree, event for
 //! event, on every fixture.
 
 mod common;
@@ -8,7 +8,7 @@ use common::*;
 use recal_feed::{Decoder, DecoderConfig};
 
 #[test]
-fn simd_json_path_matches_serde_reference() {
+fn decoder_matches_serde_reference() {
     let mut decoder = Decoder::new(DecoderConfig::default());
     let mut total = 0;
     for (source, message) in ALL {

@@ -51,21 +51,14 @@ pub(crate) struct Field<'j> {
 }
 
 impl<'j> Field<'j> {
-    /// An absent field named `key`.
-    pub(crate) const fn absent(key: &'static str) -> Self {
-        Self { key, value: None }
+    /// The field named `key` with `value` (`None` when absent).
+    pub(crate) const fn new(key: &'static str, value: Option<Json<'j>>) -> Self {
+        Self { key, value }
     }
 
     /// The key, as errors name it.
     pub(crate) const fn key(self) -> &'static str {
         self.key
-    }
-
-    /// Records `value`; a repeated key keeps its first value, as a key lookup would.
-    pub(crate) fn set(&mut self, value: Json<'j>) {
-        if self.value.is_none() {
-            self.value = Some(value);
-        }
     }
 
     /// The value, or `None` if absent or null.
@@ -191,27 +184,27 @@ macro_rules! object_fields {
             /// The wanted keys, in declaration order, and their table.
             const KEYS: $crate::json::KeyTable = $crate::json::KeyTable::new(&[$($key),+]);
 
-            /// The wanted fields of `object`, found in one walk over it.
+            /// The wanted fields of `object`, found in one walk over it. Each member found is
+            /// stored at its key's index, so the walk has no branch per wanted key.
             fn of(object: $crate::json::Json<'j>) -> Self {
                 /// Each field's index in the declaration order.
                 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
                 enum Index {
                     $($field,)+
                 }
-                let mut fields = Self {
-                    $($field: $crate::json::Field::absent($key),)+
-                };
+                const COUNT: usize = [$($key),+].len();
+                let mut values: [Option<$crate::json::Json<'j>>; COUNT] = [None; COUNT];
                 if let Some(object) = object.as_object() {
                     for (key, value) in &object {
-                        match Self::KEYS.find(key) {
-                            $(Some(index) if index == Index::$field as usize => {
-                                fields.$field.set(value);
-                            })+
-                            _ => {}
+                        if let Some(slot) = Self::KEYS.find(key).and_then(|index| values.get_mut(index)) {
+                            // A repeated key keeps its first value, as a key lookup would.
+                            slot.get_or_insert(value);
                         }
                     }
                 }
-                fields
+                Self {
+                    $($field: $crate::json::Field::new($key, values[Index::$field as usize]),)+
+                }
             }
         }
     };
@@ -316,8 +309,8 @@ mod tests {
     }
 
     proptest! {
-        /// simd-json's own number conversion (used for Deribit's JSON numbers) agrees with
-        /// Rust's correctly rounded `str::parse` on decimal text of any shape and length.
+        /// JSON numbers (Deribit's) convert exactly as Rust's correctly rounded `str::parse`
+        /// does, on decimal text of any shape and length.
         #[test]
         fn json_numbers_are_correctly_rounded(
             integer in "[1-9][0-9]{0,24}|0",

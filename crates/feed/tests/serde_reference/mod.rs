@@ -1,6 +1,6 @@
 //! Test support: the same venue messages decoded the conventional way, with `serde_json` into
 //! derived structs (allocating, no validation beyond the types), so tests can check the
-//! simd-json path against an independent implementation and a later bench can compare the two.
+//! decoder against an independent implementation and a later bench can compare the two.
 //!
 //! Numbers: JSON numbers go through serde_json with `float_roundtrip` (correctly rounded),
 //! decimal strings through `str::parse::<f64>`.
