@@ -18,6 +18,10 @@
 //! - **Rejected messages leave no trace**: a second decoder fed only the accepted messages
 //!   accepts each of them and emits the same events (compared by instrument name, since ids
 //!   depend on registration order).
+//! - **JSON as serde_json reads it**: a message is `MalformedJson` exactly when serde_json
+//!   refuses it as a document, outside the parsers' two documented differences (recal refuses
+//!   invalid UTF-8 and lone surrogate escapes anywhere, serde_json only in strings it reads) and
+//!   nesting near their common limit of 128.
 
 use std::collections::HashMap;
 
@@ -75,6 +79,14 @@ fn decode_all<'a>(source: Source, messages: &[&'a [u8]]) -> Vec<Accepted<'a>> {
         let counters_before = *decoder.rejects().counters();
         let result = decoder.decode(source, message, RECEIVED, &mut out);
         let counters = decoder.rejects().counters();
+        if let Some(refused) = serde_json_refuses(message) {
+            assert_eq!(
+                result == Err(DecodeError::MalformedJson),
+                refused,
+                "recal and serde_json disagree on whether this is JSON: {:?} ({result:?})",
+                String::from_utf8_lossy(message)
+            );
+        }
         match result {
             Ok(count) => {
                 assert_eq!(
@@ -123,6 +135,24 @@ fn decode_all<'a>(source: Source, messages: &[&'a [u8]]) -> Vec<Accepted<'a>> {
         }
     }
     accepted
+}
+
+/// Whether serde_json refuses `message` as a JSON document; `None` where the comparison does not
+/// apply: oversized (refused before parsing), not UTF-8 or with a `\uD…` escape (recal checks
+/// these everywhere, serde_json only in the strings it reads, and skips the rest), or so many
+/// brackets that nesting may reach the limit of 128 both parsers count differently.
+fn serde_json_refuses(message: &[u8]) -> Option<bool> {
+    if message.len() > config().max_message_len {
+        return None;
+    }
+    let text = std::str::from_utf8(message).ok()?;
+    if text.contains("\\ud") || text.contains("\\uD") {
+        return None;
+    }
+    if text.bytes().filter(|byte| matches!(byte, b'[' | b'{')).count() > 100 {
+        return None;
+    }
+    Some(serde_json::from_str::<serde::de::IgnoredAny>(text).is_err())
 }
 
 /// Feeds only the accepted messages to a fresh decoder: each must be accepted again with the
