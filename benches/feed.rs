@@ -1,5 +1,6 @@
-//! Stage 1 costs: decoding venue messages with recal-feed (simd-json, reused buffers, tape-level
-//! field access) against serde_json into `#[derive(Deserialize)]` structs, in the same run.
+//! Stage 1 costs: decoding venue messages with recal-feed (its lazy JSON scanner, reused
+//! buffers, fields read off the tape) against serde_json into `#[derive(Deserialize)]` structs,
+//! in the same run.
 //!
 //! The messages are the feed's test fixtures (`crates/feed/tests/common`), shaped exactly like
 //! the venues' documented examples, plus one Binance depth update with 20 levels a side (the
@@ -7,7 +8,7 @@
 //!
 //! **The peer** does the same work as the decoder, and nothing less: one serde_json pass into
 //! a derived struct per message type (borrowing strings, `float_roundtrip` so JSON numbers are
-//! correctly rounded like simd-json's), decimal strings converted with `str::parse::<f64>`
+//! correctly rounded like recal-feed's), decimal strings converted with `str::parse::<f64>`
 //! (Pyth through the same `scaled_integer` the decoder uses), every field the decoder checks
 //! checked (envelope and channel, positive prices, sizes, implied-volatility range, timestamp
 //! range, future skew and order, book continuity), instruments interned in the same
@@ -18,7 +19,9 @@
 //! The goal: recal-feed at least 1.5x serde_json on the Deribit option ticker and the
 //! Binance depth update, 2x as the stretch. After criterion's absolute figures, both decoders
 //! run interleaved in rounds (see `support`) and the paired ratio serde_json time / recal time
-//! is printed per format, with ns/message and MB/s.
+//! is printed per format, with ns/message and MB/s. A third contender in the rounds, simd-json
+//! building its tape with reused buffers and decoding nothing, shows what recal-feed's scanner
+//! replaced: the ratio simd-json tape time / recal-feed whole decode time.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -226,6 +229,43 @@ impl Contender for Recal {
         self.0
             .decode(format.source, message, RECEIVED, events)
             .expect("recal-feed decodes");
+    }
+}
+
+/// simd-json's tape alone (reused buffers and tape, the message copied into a padded buffer,
+/// as its in-place parsing needs): the parse recal-feed used to decode from, without any
+/// decoding. It emits no events, so it is a floor for a decoder built on it, not a peer.
+struct SimdJsonTape {
+    scratch: Vec<u8>,
+    buffers: simd_json::Buffers,
+    tape: simd_json::Tape<'static>,
+}
+
+impl Contender for SimdJsonTape {
+    fn set_up(format: &Format) -> Self {
+        let len = format.messages.iter().map(String::len).max().unwrap_or(0);
+        Self {
+            scratch: Vec::with_capacity(len + simd_json::INPUT_PADDING),
+            buffers: simd_json::Buffers::new(len),
+            tape: simd_json::Tape::null(),
+        }
+    }
+
+    fn decode(&mut self, _: &Format, message: &[u8], _: &mut Vec<Event>) {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(message);
+        self.scratch
+            .resize(message.len() + simd_json::INPUT_PADDING, b' ');
+        let mut tape = std::mem::replace(&mut self.tape, simd_json::Tape::null()).reset();
+        simd_json::fill_tape_padded(
+            &mut self.scratch,
+            message.len(),
+            &mut self.buffers,
+            &mut tape,
+        )
+        .expect("simd-json parses the message");
+        black_box(&tape);
+        self.tape = tape.reset();
     }
 }
 
@@ -889,12 +929,15 @@ fn interleaved_report(formats: &[Format], rounds: usize) {
     for format in formats {
         let mut recal = Runner::<Recal>::new(format);
         let mut serde = Runner::<Serde>::new(format);
+        let mut simd = Runner::<SimdJsonTape>::new(format);
         let per_message = |elapsed: Duration| elapsed.as_nanos() as f64 / MESSAGES as f64;
         let samples = interleave(
             rounds,
-            &mut [&mut || per_message(recal.run(MESSAGES)), &mut || {
-                per_message(serde.run(MESSAGES))
-            }],
+            &mut [
+                &mut || per_message(recal.run(MESSAGES)),
+                &mut || per_message(serde.run(MESSAGES)),
+                &mut || per_message(simd.run(MESSAGES)),
+            ],
         );
         let bytes = format.mean_len();
         let throughput =
@@ -907,6 +950,12 @@ fn interleaved_report(formats: &[Format], rounds: usize) {
         print_ratio(
             "serde_json time / recal time (speed-up)",
             &samples[1],
+            &samples[0],
+        );
+        print_quartiles("simd-json tape only (no decoding)", &samples[2], "ns/msg");
+        print_ratio(
+            "simd-json tape time / recal whole decode time",
+            &samples[2],
             &samples[0],
         );
     }
