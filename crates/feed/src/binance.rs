@@ -53,10 +53,10 @@ object_fields! {
 /// Decodes one Binance message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let mut event = Fields::of(root);
-    if let (Some(_), Some(data)) = (event.stream.optional(), event.data.optional()) {
+    if let (Some(_), Some(data)) = (event.stream().optional(), event.data().optional()) {
         event = Fields::of(data);
     }
-    match event.kind.optional_string()? {
+    match event.kind().optional_string()? {
         Some("trade") => trade(ctx, &event, false),
         Some("aggTrade") => trade(ctx, &event, true),
         Some("bookTicker") => book_ticker(ctx, &event),
@@ -64,8 +64,8 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), Decode
         Some("markPriceUpdate") => mark_price(ctx, &event),
         Some(_) => Err(DecodeError::UnsupportedMessage),
         // Spot `bookTicker` has no event type.
-        None if event.update_id.is_present() => book_ticker(ctx, &event),
-        None if event.id.is_present() => Ok(()),
+        None if event.update_id().is_present() => book_ticker(ctx, &event),
+        None if event.id().is_present() => Ok(()),
         None => Err(DecodeError::UnsupportedMessage),
     }
 }
@@ -73,17 +73,17 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), Decode
 /// The event time: the transaction time `T` when present (futures), else the event time `E`,
 /// else (spot `bookTicker`) the receive time.
 fn event_time(ctx: &Context<'_>, event: &Fields<'_>) -> Result<Timestamp, DecodeError> {
-    if event.transaction_time.is_present() {
-        ctx.millis(event.transaction_time)
-    } else if event.event_time.is_present() {
-        ctx.millis(event.event_time)
+    if event.transaction_time().is_present() {
+        ctx.millis(event.transaction_time())
+    } else if event.event_time().is_present() {
+        ctx.millis(event.event_time())
     } else {
         Ok(ctx.receive_time)
     }
 }
 
 fn symbol(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<InstrumentId, DecodeError> {
-    ctx.instrument_named(event.symbol, NameRole::Tradable)
+    ctx.instrument_named(event.symbol(), NameRole::Tradable)
 }
 
 /// A `trade` (sequence: trade id `t`) or an `aggTrade` (sequence: aggregate trade id `a`).
@@ -91,16 +91,21 @@ fn trade(ctx: &mut Context<'_>, event: &Fields<'_>, aggregate: bool) -> Result<(
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let print = Trade {
-        price: event.price.price()?,
-        size: event.quantity.positive_size()?,
+        price: event.price().price()?,
+        size: event.quantity().positive_size()?,
         // `m`: the buyer is the maker, so the seller took liquidity.
-        aggressor: if event.buyer_is_maker.boolean()? {
+        aggressor: if event.buyer_is_maker().boolean()? {
             Aggressor::Sell
         } else {
             Aggressor::Buy
         },
     };
-    let sequence = if aggregate { event.a } else { event.trade_id }.unsigned()?;
+    let sequence = if aggregate {
+        event.a()
+    } else {
+        event.trade_id()
+    }
+    .unsigned()?;
     ctx.emit(instrument, sequence, time, Payload::Trade(print))
 }
 
@@ -108,24 +113,24 @@ fn book_ticker(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeEr
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
     let top = BestBidOffer {
-        bid_price: event.b.price()?,
-        bid_size: event.bid_size.size()?,
-        ask_price: event.a.price()?,
-        ask_size: event.ask_size.size()?,
+        bid_price: event.b().price()?,
+        bid_size: event.bid_size().size()?,
+        ask_price: event.a().price()?,
+        ask_size: event.ask_size().size()?,
     };
-    let sequence = event.update_id.unsigned()?;
+    let sequence = event.update_id().unsigned()?;
     ctx.emit(instrument, sequence, time, Payload::BestBidOffer(top))
 }
 
 fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
     let time = event_time(ctx, event)?;
-    let first = event.first_update_id.unsigned()?;
-    let last_in_event = event.update_id.unsigned()?;
+    let first = event.first_update_id().unsigned()?;
+    let last_in_event = event.update_id().unsigned()?;
     if first > last_in_event {
         return Err(DecodeError::SequenceRegression);
     }
-    let previous_final = event.previous_update_id.optional_unsigned()?;
+    let previous_final = event.previous_update_id().optional_unsigned()?;
     if let Continuity::Live(last) = ctx.books.get(instrument) {
         let continuous = match previous_final {
             Some(previous) => previous == last,
@@ -143,7 +148,7 @@ fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeE
             ctx.gap = true;
         }
     }
-    for (levels, side) in [(event.b, Side::Bid), (event.a, Side::Ask)] {
+    for (levels, side) in [(event.b(), Side::Bid), (event.a(), Side::Ask)] {
         let key = levels.key();
         for entry in &levels.array()? {
             let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;
@@ -162,19 +167,19 @@ fn depth_update(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeE
 
 fn mark_price(ctx: &mut Context<'_>, event: &Fields<'_>) -> Result<(), DecodeError> {
     let instrument = symbol(ctx, event)?;
-    let time = ctx.millis(event.event_time)?;
+    let time = ctx.millis(event.event_time())?;
     // `T` is the next funding time here, not a transaction time; 0 for contracts without
     // funding.
     let next_funding = event
-        .transaction_time
+        .transaction_time()
         .optional_unsigned()?
         .filter(|&millis| millis > 0)
         .map(|millis| Context::millis_unchecked(millis, "T"))
         .transpose()?;
     let mark = FundingMark {
-        mark_price: event.price.price()?,
-        index_price: event.index_price.optional_price()?,
-        funding_rate: event.funding_rate.optional_number()?,
+        mark_price: event.price().price()?,
+        index_price: event.index_price().optional_price()?,
+        funding_rate: event.funding_rate().optional_number()?,
         next_funding_time: next_funding,
     };
     ctx.emit(instrument, 0, time, Payload::FundingMark(mark))

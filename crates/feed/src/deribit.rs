@@ -101,15 +101,15 @@ object_fields! {
 /// Decodes one Deribit message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let envelope = Envelope::of(root);
-    match envelope.method.optional().and_then(json::as_str) {
+    match envelope.method().optional().and_then(json::as_str) {
         Some("subscription") => {}
         Some("heartbeat") => return Ok(()),
-        _ if envelope.id.is_present() => return Ok(()),
+        _ if envelope.id().is_present() => return Ok(()),
         _ => return Err(DecodeError::UnsupportedMessage),
     }
-    let params = Params::of(envelope.params.required()?);
-    let channel = params.channel.string()?;
-    let data = params.data.required()?;
+    let params = Params::of(envelope.params().required()?);
+    let channel = params.channel().string()?;
+    let data = params.data().required()?;
     match channel
         .split_once('.')
         .map_or(channel, |(prefix, _)| prefix)
@@ -124,8 +124,8 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), Decode
 
 fn ticker(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Ticker::of(data);
-    let instrument = ctx.instrument_named(fields.instrument_name, NameRole::Tradable)?;
-    let time = ctx.millis(fields.timestamp)?;
+    let instrument = ctx.instrument_named(fields.instrument_name(), NameRole::Tradable)?;
+    let time = ctx.millis(fields.timestamp())?;
     match ctx.kind_of(instrument) {
         Some(InstrumentKind::Option { .. }) => option_ticker(ctx, &fields, instrument, time),
         _ => future_ticker(ctx, &fields, instrument, time),
@@ -140,21 +140,21 @@ fn option_ticker(
 ) -> Result<(), DecodeError> {
     let max_iv = ctx.config.max_implied_volatility;
     let quote = OptionQuote {
-        mark_iv: implied_volatility(fields.mark_iv.number()?, "mark_iv", max_iv)?,
-        bid_iv: optional_implied_volatility(fields.bid_iv, max_iv)?,
-        ask_iv: optional_implied_volatility(fields.ask_iv, max_iv)?,
-        mark_price: fields.mark_price.price()?,
+        mark_iv: implied_volatility(fields.mark_iv().number()?, "mark_iv", max_iv)?,
+        bid_iv: optional_implied_volatility(fields.bid_iv(), max_iv)?,
+        ask_iv: optional_implied_volatility(fields.ask_iv(), max_iv)?,
+        mark_price: fields.mark_price().price()?,
     };
-    let greeks = fields.greeks.optional().map(Greeks::of);
+    let greeks = fields.greeks().optional().map(Greeks::of);
     let greeks = OptionGreeks {
-        underlying_price: fields.underlying_price.price()?,
-        open_interest: fields.open_interest.size()?,
+        underlying_price: fields.underlying_price().price()?,
+        open_interest: fields.open_interest().size()?,
         delta: greeks
-            .map(|g| g.delta.optional_number())
+            .map(|g| g.delta().optional_number())
             .transpose()?
             .flatten(),
         vega: greeks
-            .map(|g| g.vega.optional_number())
+            .map(|g| g.vega().optional_number())
             .transpose()?
             .flatten(),
     };
@@ -171,20 +171,20 @@ fn future_ticker(
     time: Timestamp,
 ) -> Result<(), DecodeError> {
     let mark = FundingMark {
-        mark_price: fields.mark_price.price()?,
-        index_price: fields.index_price.optional_price()?,
-        funding_rate: fields.current_funding.optional_number()?,
+        mark_price: fields.mark_price().price()?,
+        index_price: fields.index_price().optional_price()?,
+        funding_rate: fields.current_funding().optional_number()?,
         next_funding_time: None,
     };
     ctx.emit(instrument, 0, time, Payload::FundingMark(mark))?;
-    let bid = fields.best_bid_price.optional_number()?.unwrap_or(0.0);
-    let ask = fields.best_ask_price.optional_number()?.unwrap_or(0.0);
+    let bid = fields.best_bid_price().optional_number()?.unwrap_or(0.0);
+    let ask = fields.best_ask_price().optional_number()?.unwrap_or(0.0);
     if bid > 0.0 && ask > 0.0 {
         let top = BestBidOffer {
             bid_price: bid,
-            bid_size: fields.best_bid_amount.size()?,
+            bid_size: fields.best_bid_amount().size()?,
             ask_price: ask,
-            ask_size: fields.best_ask_amount.size()?,
+            ask_size: fields.best_ask_amount().size()?,
         };
         ctx.emit(instrument, 0, time, Payload::BestBidOffer(top))?;
     }
@@ -211,15 +211,15 @@ fn optional_implied_volatility(field: Field<'_>, max: f64) -> Result<Option<f64>
 
 fn book(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Book::of(data);
-    let instrument = ctx.instrument_named(fields.instrument_name, NameRole::Tradable)?;
-    let time = ctx.millis(fields.timestamp)?;
-    let change_id = fields.change_id.unsigned()?;
-    let snapshot = match fields.kind.optional().and_then(json::as_str) {
+    let instrument = ctx.instrument_named(fields.instrument_name(), NameRole::Tradable)?;
+    let time = ctx.millis(fields.timestamp())?;
+    let change_id = fields.change_id().unsigned()?;
+    let snapshot = match fields.kind().optional().and_then(json::as_str) {
         Some("snapshot") => true,
         Some("change") => false,
         // The grouped `book.{instrument}.{group}.{depth}.{interval}` channel has no type: every
         // message is a full snapshot of the top levels.
-        None if !fields.prev_change_id.is_present() => true,
+        None if !fields.prev_change_id().is_present() => true,
         None => false,
         Some(_) => return Err(DecodeError::WrongType("type")),
     };
@@ -230,7 +230,7 @@ fn book(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
         ctx.books.set(instrument, Continuity::Live(change_id));
         return Ok(());
     }
-    let previous = fields.prev_change_id.unsigned()?;
+    let previous = fields.prev_change_id().unsigned()?;
     match ctx.books.get(instrument) {
         Continuity::Live(last) if change_id <= last => Err(DecodeError::SequenceRegression),
         Continuity::Live(last) if previous == last => {
@@ -261,7 +261,7 @@ fn levels(
     change_id: u64,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
-    for (levels, side) in [(fields.bids, Side::Bid), (fields.asks, Side::Ask)] {
+    for (levels, side) in [(fields.bids(), Side::Bid), (fields.asks(), Side::Ask)] {
         let key = levels.key();
         for entry in &levels.array()? {
             let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;
@@ -285,19 +285,19 @@ fn trades(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let trades = data.as_array().ok_or(DecodeError::WrongType("data"))?;
     for trade in &trades {
         let fields = Print::of(trade);
-        let instrument = ctx.instrument_named(fields.instrument_name, NameRole::Tradable)?;
-        let time = ctx.millis(fields.timestamp)?;
-        let aggressor = match fields.direction.string()? {
+        let instrument = ctx.instrument_named(fields.instrument_name(), NameRole::Tradable)?;
+        let time = ctx.millis(fields.timestamp())?;
+        let aggressor = match fields.direction().string()? {
             "buy" => Aggressor::Buy,
             "sell" => Aggressor::Sell,
             _ => return Err(DecodeError::WrongType("direction")),
         };
         let print = Trade {
-            price: fields.price.price()?,
-            size: fields.amount.positive_size()?,
+            price: fields.price().price()?,
+            size: fields.amount().positive_size()?,
             aggressor,
         };
-        let sequence = fields.trade_seq.unsigned()?;
+        let sequence = fields.trade_seq().unsigned()?;
         ctx.emit(instrument, sequence, time, Payload::Trade(print))?;
     }
     Ok(())
@@ -305,10 +305,10 @@ fn trades(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
 
 fn index(ctx: &mut Context<'_>, data: Json<'_>) -> Result<(), DecodeError> {
     let fields = Index::of(data);
-    let instrument = ctx.instrument_named(fields.index_name, NameRole::Index)?;
-    let time = ctx.millis(fields.timestamp)?;
+    let instrument = ctx.instrument_named(fields.index_name(), NameRole::Index)?;
+    let time = ctx.millis(fields.timestamp())?;
     let price = Price {
-        price: fields.price.price()?,
+        price: fields.price().price()?,
         confidence: None,
         ema_price: None,
         ema_confidence: None,

@@ -48,15 +48,15 @@ object_fields! {
 /// Decodes one Pyth message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let message = Message::of(root);
-    if let Some(parsed) = message.parsed.optional() {
+    if let Some(parsed) = message.parsed().optional() {
         let feeds = parsed.as_array().ok_or(DecodeError::WrongType("parsed"))?;
         for feed_update in &feeds {
             feed(ctx, feed_update)?;
         }
         return Ok(());
     }
-    match message.kind.optional().and_then(json::as_str) {
-        Some("price_update") => feed(ctx, message.price_feed.required()?),
+    match message.kind().optional().and_then(json::as_str) {
+        Some("price_update") => feed(ctx, message.price_feed().required()?),
         Some("response") => Ok(()),
         _ => Err(DecodeError::UnsupportedMessage),
     }
@@ -64,17 +64,17 @@ pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), Decode
 
 fn feed(ctx: &mut Context<'_>, update: Json<'_>) -> Result<(), DecodeError> {
     let update = FeedUpdate::of(update);
-    let instrument = ctx.instrument_named(update.id, NameRole::OracleFeed)?;
-    let current = PriceObject::of(update.price.required()?);
-    let time = ctx.seconds(current.publish_time)?;
+    let instrument = ctx.instrument_named(update.id(), NameRole::OracleFeed)?;
+    let current = PriceObject::of(update.price().required()?);
+    let time = ctx.seconds(current.publish_time())?;
     let (price, confidence) = price_and_confidence(&current, "price")?;
     let ema = update
-        .ema_price
+        .ema_price()
         .optional()
         .map(|ema| price_and_confidence(&PriceObject::of(ema), "ema_price"))
         .transpose()?;
     let slot = update
-        .metadata
+        .metadata()
         .optional()
         .and_then(|metadata| json::field(metadata, "slot").optional())
         .map(|slot| json::as_unsigned(slot, "slot"))
@@ -95,12 +95,12 @@ fn price_and_confidence(
     key: &'static str,
 ) -> Result<(f64, f64), DecodeError> {
     let exponent =
-        i32::try_from(object.expo.signed()?).map_err(|_| DecodeError::InvalidNumber("expo"))?;
+        i32::try_from(object.expo().signed()?).map_err(|_| DecodeError::InvalidNumber("expo"))?;
     let scaled = |field: json::Field<'_>| {
         let mantissa = field.string()?;
         scaled_integer(mantissa, exponent).ok_or(DecodeError::InvalidNumber(field.key()))
     };
-    let price = json::positive_price(scaled(object.price)?, key)?;
-    let confidence = json::non_negative_size(scaled(object.conf)?, "conf")?;
+    let price = json::positive_price(scaled(object.price())?, key)?;
+    let confidence = json::non_negative_size(scaled(object.conf())?, "conf")?;
     Ok((price, confidence))
 }

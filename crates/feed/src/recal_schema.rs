@@ -51,56 +51,56 @@ const SCHEMA: &str = "recal/1";
 /// Decodes one recal-schema message.
 pub(crate) fn decode(ctx: &mut Context<'_>, root: Json<'_>) -> Result<(), DecodeError> {
     let message = Message::of(root);
-    if message.schema.string()? != SCHEMA {
+    if message.schema().string()? != SCHEMA {
         return Err(DecodeError::UnsupportedMessage);
     }
-    let kind = message.kind.string()?;
-    let time = ctx.nanos(message.ts)?;
-    let sequence = message.seq.optional_unsigned()?.unwrap_or(0);
+    let kind = message.kind().string()?;
+    let time = ctx.nanos(message.ts())?;
+    let sequence = message.seq().optional_unsigned()?.unwrap_or(0);
     let market =
-        |ctx: &mut Context<'_>| ctx.instrument_named(message.market, NameRole::ProtocolMarket);
+        |ctx: &mut Context<'_>| ctx.instrument_named(message.market(), NameRole::ProtocolMarket);
     let asset =
-        |ctx: &mut Context<'_>| ctx.instrument_named(message.asset, NameRole::CollateralAsset);
+        |ctx: &mut Context<'_>| ctx.instrument_named(message.asset(), NameRole::CollateralAsset);
     let (instrument, payload) = match kind {
         "position" => (
             market(ctx)?,
             Payload::PositionChange(PositionChange {
-                account: message.account.unsigned()?,
-                size: message.size.number()?,
-                entry_price: message.entry_price.optional_price()?,
+                account: message.account().unsigned()?,
+                size: message.size().number()?,
+                entry_price: message.entry_price().optional_price()?,
             }),
         ),
         "collateral" => (
             asset(ctx)?,
             Payload::CollateralChange(CollateralChange {
-                account: message.account.unsigned()?,
-                collateral: message.collateral.number()?,
+                account: message.account().unsigned()?,
+                collateral: message.collateral().number()?,
             }),
         ),
         "insurance_fund" => (
             asset(ctx)?,
             Payload::InsuranceFund(Balance {
-                amount: message.balance.number()?,
+                amount: message.balance().number()?,
             }),
         ),
         "total_collateral" => (
             asset(ctx)?,
             Payload::TotalCollateral(Balance {
-                amount: message.total.size()?,
+                amount: message.total().size()?,
             }),
         ),
         "open_interest" => (
             market(ctx)?,
             Payload::OpenInterest(OpenInterest {
-                long: message.long.size()?,
-                short: message.short.size()?,
+                long: message.long().size()?,
+                short: message.short().size()?,
             }),
         ),
         "book_snapshot" => return book_snapshot(ctx, &message, sequence, time),
         "macro" => (
-            ctx.instrument_named(message.series, NameRole::MacroSeries)?,
+            ctx.instrument_named(message.series(), NameRole::MacroSeries)?,
             Payload::MacroValue(MacroValue {
-                value: message.value.number()?,
+                value: message.value().number()?,
             }),
         ),
         _ => return Err(DecodeError::UnsupportedMessage),
@@ -125,15 +125,15 @@ fn book_snapshot(
     sequence: u64,
     time: Timestamp,
 ) -> Result<(), DecodeError> {
-    let venue = message.venue.string()?;
+    let venue = message.venue().string()?;
     let (_, source) = VENUES
         .into_iter()
         .find(|(name, _)| *name == venue)
         .ok_or(DecodeError::UnsupportedMessage)?;
     ctx.source = source;
-    let instrument = ctx.instrument_named(message.instrument, NameRole::Tradable)?;
+    let instrument = ctx.instrument_named(message.instrument(), NameRole::Tradable)?;
     ctx.emit(instrument, sequence, time, Payload::BookSnapshotBegin)?;
-    for (levels, side) in [(message.bids, Side::Bid), (message.asks, Side::Ask)] {
+    for (levels, side) in [(message.bids(), Side::Bid), (message.asks(), Side::Ask)] {
         let key = levels.key();
         for entry in &levels.array()? {
             let entry = entry.as_array().ok_or(DecodeError::WrongType(key))?;

@@ -97,10 +97,119 @@ mod swar {
     }
 }
 
+/// Powers of ten that are exact `f64`s, as far as a 16-byte decimal needs.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The first `len` bytes of `block` as decimal text `-?digits(.digits)?` with at most 15
+/// digits, converted exactly: the digits form an integer below 10^15 < 2^53 and the power of
+/// ten is an exact `f64`, so one IEEE division is the correctly rounded value (Clinger's fast
+/// path). The digits are gathered and converted with word arithmetic, without a branch per
+/// digit. `None` for any other text (an exponent, more digits, a stray byte): the caller
+/// falls back to [`parse_decimal`](crate::decimal::parse_decimal), which decides.
+#[inline(always)]
+pub(super) fn short_decimal(block: &[u8; BLOCK], len: usize) -> Option<f64> {
+    if len == 0 || len > BLOCK {
+        return None;
+    }
+    let in_text = u32::MAX >> (32 - len);
+    let negative = block[0] == b'-';
+    let first = usize::from(negative);
+    let others = non_digit_mask(block) & in_text & !u32::from(negative);
+    // At most one non-digit, a `.` with a digit on each side.
+    let dot = others.trailing_zeros() as usize;
+    let has_dot = others != 0;
+    let fraction = if has_dot { len - dot - 1 } else { 0 };
+    let digits = len - first - usize::from(has_dot);
+    if others & others.wrapping_sub(1) != 0
+        || (has_dot && (block[dot] != b'.' || dot == first || fraction == 0))
+        || digits == 0
+        || digits > 15
+    {
+        return None;
+    }
+    let word = u128::from_le_bytes(*block) & (u128::MAX >> (8 * (BLOCK - len)));
+    // The sign becomes a leading zero; the bytes after the dot move down over it.
+    let word = if negative {
+        word & !0xFF | u128::from(b'0')
+    } else {
+        word
+    };
+    let word = if has_dot {
+        let below = (1_u128 << (8 * dot)) - 1;
+        word & below | (word >> 8) & !below
+    } else {
+        word
+    };
+    // `digits` digit bytes, most significant first, right-aligned in 16 bytes behind zeros.
+    let count = len - usize::from(has_dot);
+    let zeros = u128::from_ne_bytes([b'0'; BLOCK]);
+    let aligned = word << (8 * (BLOCK - count)) | zeros >> (8 * count);
+    let values = aligned - zeros;
+    let mantissa = eight_digits(values as u64) * 100_000_000 + eight_digits((values >> 64) as u64);
+    let magnitude = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction];
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Eight digit values (0 to 9), one per byte, the first byte the most significant, as an
+/// integer: pairs, then quads, then all eight, each step one multiply.
+#[inline(always)]
+const fn eight_digits(bytes: u64) -> u64 {
+    // The products carry past the top of the word on purpose: only the lanes kept by each
+    // mask (and the top half at the end) hold the sums.
+    let pairs = bytes.wrapping_mul(10).wrapping_add(bytes >> 8) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    quads.wrapping_mul(10_000 << 32 | 1) >> 32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn block_of(text: &str) -> Option<[u8; BLOCK]> {
+        let mut block = [b'x'; BLOCK];
+        block
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(block)
+    }
+
+    #[test]
+    fn short_decimals() {
+        for (text, value) in [
+            ("0", 0.0_f64),
+            ("-0", -0.0),
+            ("25.35190000", 25.3519),
+            ("0.00240000", 0.0024),
+            ("100", 100.0),
+            ("-43210.55", -43210.55),
+            ("007", 7.0),
+            ("999999999999999", 999_999_999_999_999.0),
+            ("0.00000000000001", 1e-14),
+        ] {
+            let block = block_of(text).unwrap();
+            let parsed = short_decimal(&block, text.len()).map(f64::to_bits);
+            assert_eq!(parsed, Some(value.to_bits()), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1.2.3",
+            "1e5",
+            "--1",
+            "1-",
+            "+1",
+            "1x",
+            "1234567890123456",
+        ] {
+            let block = block_of(text).unwrap();
+            assert_eq!(short_decimal(&block, text.len()), None, "{text}");
+        }
+    }
 
     fn byte_by_byte(block: &[u8; BLOCK], class: impl Fn(u8) -> bool) -> u32 {
         block.iter().enumerate().fold(0, |mask, (index, &byte)| {
@@ -109,6 +218,30 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever the short path converts, `parse_decimal` converts to the same bits; and it
+        /// takes every plain decimal of up to 15 digits.
+        #[test]
+        fn short_decimal_agrees_with_parse_decimal(
+            text in "-?[0-9]{0,9}(\\.[0-9]{0,8})?|[-0-9.e]{0,16}",
+            tail in proptest::array::uniform16(any::<u8>()),
+        ) {
+            let mut block = tail;
+            if let Some(head) = block.get_mut(..text.len()) {
+                head.copy_from_slice(text.as_bytes());
+                let expected = crate::decimal::parse_decimal(&text);
+                match short_decimal(&block, text.len()) {
+                    Some(value) => prop_assert_eq!(Some(value.to_bits()), expected.map(f64::to_bits)),
+                    None => {
+                        let plain = text.bytes().filter(u8::is_ascii_digit).count() <= 15
+                            && text.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b'-')
+                            && text.matches('.').count() <= 1
+                            && text.matches('-').count() <= usize::from(text.starts_with('-'));
+                        prop_assert!(!plain || expected.is_none(), "{} not taken", text);
+                    }
+                }
+            }
+        }
+
         /// Both implementations agree with a byte-by-byte classification.
         #[test]
         fn masks_classify_every_byte(

@@ -73,6 +73,36 @@ impl KeyTable {
     }
 }
 
+/// The index of `key` in `keys`, for `object_fields!`'s accessors (evaluated at compile time).
+///
+/// # Panics
+/// If `key` is not in `keys`.
+pub(crate) const fn key_index(keys: &[&str], key: &str) -> usize {
+    let mut index = 0;
+    while index < keys.len() {
+        if const_equal(keys[index].as_bytes(), key.as_bytes()) {
+            return index;
+        }
+        index += 1;
+    }
+    panic!("object_fields: not a wanted key");
+}
+
+/// `a == b` in a constant.
+const fn const_equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
 /// `a == b`, without a call to `memcmp` for the short keys of venue messages: up to 16 bytes
 /// are compared as two overlapping words from each end.
 #[inline]

@@ -7,12 +7,11 @@ mod keys;
 mod scan;
 mod value;
 
-pub(crate) use keys::KeyTable;
+pub(crate) use keys::{KeyTable, key_index};
 use value::Array;
 pub(crate) use value::Json;
 
 use crate::DecodeError;
-use crate::decimal::parse_decimal;
 use scan::Scanner;
 
 /// The reused scanner: its tape and buffers keep their capacity across messages, so once they
@@ -165,47 +164,66 @@ impl<'j> Field<'j> {
     }
 }
 
-/// Declares a struct of [`Field`]s, one per wanted key, whose `of(object)` fills them all in one
-/// walk over the object's members: each member's key is looked up in the struct's [`KeyTable`]
-/// (built at compile time) with one hash and one comparison. A value that is not an object
-/// leaves every field absent.
+/// Declares a struct with one accessor per wanted key, returning that key's [`Field`], whose
+/// `of(object)` finds them all in one walk over the object's members: each member's key is
+/// looked up in the struct's [`KeyTable`] (built at compile time) with one hash and one
+/// comparison, and the member's tape index stored at the key's index (no branch per wanted
+/// key, four bytes per field). A value that is not an object leaves every field absent.
 macro_rules! object_fields {
     (
         $(#[$meta:meta])*
         struct $name:ident { $($(#[$field_meta:meta])* $field:ident: $key:literal),+ $(,)? }
     ) => {
+        // The key list travels as one token tree, so each accessor can name all the keys.
+        $crate::json::object_fields!(
+            @declare [$($key),+] $(#[$meta])* struct $name { $($(#[$field_meta])* $field: $key),+ }
+        );
+    };
+    (
+        @declare $keys:tt
+        $(#[$meta:meta])*
+        struct $name:ident { $($(#[$field_meta:meta])* $field:ident: $key:literal),+ }
+    ) => {
         $(#[$meta])*
         #[derive(Clone, Copy)]
         struct $name<'j> {
-            $($(#[$field_meta])* $field: $crate::json::Field<'j>,)+
+            /// The object (or, when the value was not an object, that value).
+            object: $crate::json::Json<'j>,
+            /// Per wanted key: the tape index of its value, 0 when absent (0 is the root,
+            /// never a member's value).
+            found: [u32; $keys.len()],
         }
 
         impl<'j> $name<'j> {
             /// The wanted keys, in declaration order, and their table.
-            const KEYS: $crate::json::KeyTable = $crate::json::KeyTable::new(&[$($key),+]);
+            const KEYS: $crate::json::KeyTable = $crate::json::KeyTable::new(&$keys);
 
-            /// The wanted fields of `object`, found in one walk over it. Each member found is
-            /// stored at its key's index, so the walk has no branch per wanted key.
+            /// The wanted fields of `object`, found in one walk over it.
             fn of(object: $crate::json::Json<'j>) -> Self {
-                /// Each field's index in the declaration order.
-                #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-                enum Index {
-                    $($field,)+
-                }
-                const COUNT: usize = [$($key),+].len();
-                let mut values: [Option<$crate::json::Json<'j>>; COUNT] = [None; COUNT];
-                if let Some(object) = object.as_object() {
-                    for (key, value) in &object {
-                        if let Some(slot) = Self::KEYS.find(key).and_then(|index| values.get_mut(index)) {
-                            // A repeated key keeps its first value, as a key lookup would.
-                            slot.get_or_insert(value);
+                let mut found = [0; $keys.len()];
+                if let Some(members) = object.as_object() {
+                    for (key, value) in &members {
+                        let slot = Self::KEYS.find(key).and_then(|index| found.get_mut(index));
+                        // A repeated key keeps its first value, as a key lookup would.
+                        if let Some(slot @ 0) = slot {
+                            *slot = value.tape_index();
                         }
                     }
                 }
-                Self {
-                    $($field: $crate::json::Field::new($key, values[Index::$field as usize]),)+
-                }
+                Self { object, found }
             }
+
+            $(
+                $(#[$field_meta])*
+                #[doc = concat!("The `", $key, "` field.")]
+                fn $field(&self) -> $crate::json::Field<'j> {
+                    let index = self.found[const { $crate::json::key_index(&$keys, $key) }];
+                    $crate::json::Field::new(
+                        $key,
+                        (index != 0).then(|| self.object.at_tape_index(index)),
+                    )
+                }
+            )+
         }
     };
 }
@@ -231,16 +249,13 @@ pub(crate) fn as_unsigned(value: Json<'_>, key: &'static str) -> Result<u64, Dec
 }
 
 /// `value` as a finite number: a JSON number or a string of decimal text, both converted
-/// correctly rounded ([`parse_decimal`]; JSON numbers beyond its length limit by `str::parse`).
+/// correctly rounded ([`Json::as_number`]).
 pub(crate) fn as_number(value: Json<'_>, key: &'static str) -> Result<f64, DecodeError> {
-    let number = if let Some(text) = value.as_str() {
-        parse_decimal(text)
-    } else if value.is_number() {
-        value.as_f64()
-    } else {
-        return Err(DecodeError::WrongType(key));
-    };
-    number.ok_or(DecodeError::InvalidNumber(key))
+    match value.as_number() {
+        Some(Some(number)) => Ok(number),
+        Some(None) => Err(DecodeError::InvalidNumber(key)),
+        None => Err(DecodeError::WrongType(key)),
+    }
 }
 
 /// `value` if it is a positive price.

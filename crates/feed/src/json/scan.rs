@@ -542,7 +542,7 @@ mod tests {
         let array = root.get("a").unwrap().as_array().unwrap();
         assert_eq!(array.len(), 3);
         assert_eq!(array.get(0).unwrap().as_u64(), Some(1));
-        assert_eq!(array.get(1).unwrap().as_f64(), Some(-2.5));
+        assert_eq!(array.get(1).unwrap().as_number(), Some(Some(-2.5)));
         assert_eq!(array.get(1).unwrap().as_u64(), None);
         assert_eq!(array.get(2).unwrap().as_str(), Some("x\ty"));
         assert!(array.get(3).is_none());
@@ -570,7 +570,10 @@ mod tests {
                 (None, None),
             ]
         );
-        assert_eq!(array.get(1).unwrap().as_f64(), Some(18446744073709551616.0));
+        assert_eq!(
+            array.get(1).unwrap().as_number(),
+            Some(Some(18446744073709551616.0))
+        );
     }
 
     proptest! {

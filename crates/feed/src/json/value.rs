@@ -2,6 +2,7 @@
 //! lazily. A number stays text until a decoder asks for it, so a message pays for converting
 //! the dozen fields the decoder reads and not for the thirty it ignores.
 
+use super::block;
 use crate::decimal::parse_decimal;
 
 /// What a tape entry holds.
@@ -86,6 +87,21 @@ impl<'j> Json<'j> {
         text.get(start..start + node.len as usize)
     }
 
+    /// The value's index on its document's tape (never 0 for a member's value).
+    pub(crate) fn tape_index(self) -> u32 {
+        // Tape indexes fit: the scanner refuses text longer than `u32::MAX`, and every entry
+        // takes at least one byte of text.
+        self.index as u32
+    }
+
+    /// The value at `index` on the same document's tape.
+    pub(crate) fn at_tape_index(self, index: u32) -> Self {
+        Self {
+            index: index as usize,
+            ..self
+        }
+    }
+
     /// Whether the value is `null`.
     pub(crate) fn is_null(self) -> bool {
         self.kind() == Some(Kind::Null)
@@ -108,11 +124,6 @@ impl<'j> Json<'j> {
             Kind::EscapedString => Self::text_of(self.document.unescaped, node),
             _ => None,
         }
-    }
-
-    /// Whether the value is a JSON number.
-    pub(crate) fn is_number(self) -> bool {
-        matches!(self.kind(), Some(Kind::Integer | Kind::Decimal))
     }
 
     /// The text of an integer number (`-?(0|[1-9][0-9]*)`).
@@ -138,19 +149,33 @@ impl<'j> Json<'j> {
         }
     }
 
-    /// The number as the nearest `f64` (correctly rounded, integers of any length included);
-    /// `None` if it is not a number or is beyond the `f64` range.
-    pub(crate) fn as_f64(self) -> Option<f64> {
+    /// The value as a number: a JSON number or a string of decimal text, correctly rounded.
+    /// `None` if the value is neither; `Some(None)` if it is one of them but not a finite
+    /// number. Text of up to 16 bytes goes through [`block::short_decimal`] when the message
+    /// has 16 bytes from its start, anything else (or what that refuses) through
+    /// [`parse_decimal`], and JSON numbers too long for that through `str::parse`.
+    pub(crate) fn as_number(self) -> Option<Option<f64>> {
         let node = self.node()?;
-        if !matches!(node.kind, Kind::Integer | Kind::Decimal) {
-            return None;
+        let (text, is_number) = match node.kind {
+            Kind::Integer | Kind::Decimal => (self.document.text, true),
+            Kind::String => (self.document.text, false),
+            Kind::EscapedString => return Some(self.as_str().and_then(parse_decimal)),
+            _ => return None,
+        };
+        let start = node.start as usize;
+        let block = text.as_bytes().get(start..).and_then(<[u8]>::first_chunk);
+        if let Some(value) = block.and_then(|block| block::short_decimal(block, node.len as usize))
+        {
+            return Some(Some(value));
         }
-        let text = Self::text_of(self.document.text, node)?;
-        // The scanner checked the JSON number grammar, which `str::parse` accepts too; it
-        // takes the text `parse_decimal` refuses for its length.
-        parse_decimal(text)
-            .or_else(|| text.parse::<f64>().ok())
-            .filter(|value| value.is_finite())
+        let text = Self::text_of(text, node)?;
+        // The scanner checked a JSON number's grammar, a subset of what `str::parse` accepts.
+        let long_number = || is_number.then(|| text.parse::<f64>().ok()).flatten();
+        Some(
+            parse_decimal(text)
+                .or_else(long_number)
+                .filter(|value| value.is_finite()),
+        )
     }
 
     /// The object, if the value is one.
