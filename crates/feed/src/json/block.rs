@@ -97,59 +97,80 @@ mod swar {
     }
 }
 
-/// Powers of ten that are exact `f64`s, as far as a 16-byte decimal needs.
-const EXACT_POWERS_OF_TEN: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
+/// Powers of ten that are exact `f64`s, as far as a fraction of 8 digits needs.
+const EXACT_POWERS_OF_TEN: [f64; 9] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 
-/// The first `len` bytes of `block` as decimal text `-?digits(.digits)?` with at most 15
-/// digits, converted exactly: the digits form an integer below 10^15 < 2^53 and the power of
-/// ten is an exact `f64`, so one IEEE division is the correctly rounded value (Clinger's fast
-/// path). The digits are gathered and converted with word arithmetic, without a branch per
-/// digit. `None` for any other text (an exponent, more digits, a stray byte): the caller
-/// falls back to [`parse_decimal`](crate::decimal::parse_decimal), which decides.
+/// The first `len` bytes of `block` as decimal text `-?digits(.digits)?` with at most 7 bytes
+/// before the dot (sign included) and 8 digits after it (nearly every venue price and size),
+/// converted exactly:
+/// the digits form an integer below 10^15 < 2^53 and the power of ten is an exact `f64`, so one
+/// IEEE division is the correctly rounded value (Clinger's fast path). Each part is read as one
+/// word and converted with word arithmetic, without a branch per digit. `None` for any other
+/// text (an exponent, more digits, a stray byte): the caller falls back to
+/// [`parse_decimal`](crate::decimal::parse_decimal), which decides.
 #[inline(always)]
 pub(super) fn short_decimal(block: &[u8; BLOCK], len: usize) -> Option<f64> {
     if len == 0 || len > BLOCK {
         return None;
     }
-    let in_text = u32::MAX >> (32 - len);
     let negative = block[0] == b'-';
     let first = usize::from(negative);
-    let others = non_digit_mask(block) & in_text & !u32::from(negative);
+    let others = non_digit_mask(block) & (u32::MAX >> (32 - len)) & !u32::from(negative);
     // At most one non-digit, a `.` with a digit on each side.
-    let dot = others.trailing_zeros() as usize;
     let has_dot = others != 0;
-    let fraction = if has_dot { len - dot - 1 } else { 0 };
-    let digits = len - first - usize::from(has_dot);
+    let integer_end = if has_dot {
+        others.trailing_zeros() as usize
+    } else {
+        len
+    };
+    let integer = integer_end - first;
+    let fraction = len - integer_end - usize::from(has_dot);
     if others & others.wrapping_sub(1) != 0
-        || (has_dot && (block[dot] != b'.' || dot == first || fraction == 0))
-        || digits == 0
-        || digits > 15
+        || (has_dot && (block[integer_end & (BLOCK - 1)] != b'.' || fraction == 0))
+        || integer == 0
+        || integer_end > 7
+        || fraction > 8
     {
         return None;
     }
-    let word = u128::from_le_bytes(*block) & (u128::MAX >> (8 * (BLOCK - len)));
-    // The sign becomes a leading zero; the bytes after the dot move down over it.
-    let word = if negative {
-        word & !0xFF | u128::from(b'0')
-    } else {
-        word
-    };
-    let word = if has_dot {
-        let below = (1_u128 << (8 * dot)) - 1;
-        word & below | (word >> 8) & !below
-    } else {
-        word
-    };
-    // `digits` digit bytes, most significant first, right-aligned in 16 bytes behind zeros.
-    let count = len - usize::from(has_dot);
-    let zeros = u128::from_ne_bytes([b'0'; BLOCK]);
-    let aligned = word << (8 * (BLOCK - count)) | zeros >> (8 * count);
-    let values = aligned - zeros;
-    let mantissa = eight_digits(values as u64) * 100_000_000 + eight_digits((values >> 64) as u64);
+    // Both words lie inside the block: the integer part starts at byte 0 or 1, and the
+    // fraction at byte 8 at the latest (the integer part ends by byte 7).
+    let integer_digits = word_value(word_at(block, first)?, integer);
+    let fraction_digits = word_value(word_at(block, integer_end + 1)?, fraction);
+    let mantissa = integer_digits * POWERS_OF_TEN[fraction] + fraction_digits;
     let magnitude = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction];
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// Powers of ten as integers, as far as a fraction of 8 digits needs.
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The eight bytes of `block` from `offset`, little-endian.
+#[inline(always)]
+fn word_at(block: &[u8; BLOCK], offset: usize) -> Option<u64> {
+    let bytes = block.get(offset..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*bytes))
+}
+
+/// The first `count` (at most 8) bytes of `word`, ASCII digits, as an integer.
+#[inline(always)]
+fn word_value(word: u64, count: usize) -> u64 {
+    const ZEROS: u64 = u64::from_ne_bytes([b'0'; 8]);
+    // Right-align the digits behind ASCII zeros, then subtract the zeros everywhere.
+    let shift = 8 * (8 - count) as u32;
+    let aligned =
+        word.checked_shl(shift).unwrap_or(0) | ZEROS.checked_shr(8 * count as u32).unwrap_or(0);
+    eight_digits(aligned - ZEROS)
 }
 
 /// Eight digit values (0 to 9), one per byte, the first byte the most significant, as an
@@ -186,8 +207,10 @@ mod tests {
             ("100", 100.0),
             ("-43210.55", -43210.55),
             ("007", 7.0),
-            ("999999999999999", 999_999_999_999_999.0),
-            ("0.00000000000001", 1e-14),
+            ("9999999.99999999", 9_999_999.999_999_99),
+            ("0.00000001", 1e-8),
+            ("1234567", 1_234_567.0),
+            ("-123456.5", -123_456.5),
         ] {
             let block = block_of(text).unwrap();
             let parsed = short_decimal(&block, text.len()).map(f64::to_bits);
@@ -219,7 +242,7 @@ mod tests {
 
     proptest! {
         /// Whatever the short path converts, `parse_decimal` converts to the same bits; and it
-        /// takes every plain decimal of up to 15 digits.
+        /// takes every plain decimal of up to 7 bytes before the dot and 8 digits after.
         #[test]
         fn short_decimal_agrees_with_parse_decimal(
             text in "-?[0-9]{0,9}(\\.[0-9]{0,8})?|[-0-9.e]{0,16}",
@@ -232,10 +255,13 @@ mod tests {
                 match short_decimal(&block, text.len()) {
                     Some(value) => prop_assert_eq!(Some(value.to_bits()), expected.map(f64::to_bits)),
                     None => {
-                        let plain = text.bytes().filter(u8::is_ascii_digit).count() <= 15
-                            && text.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.' || byte == b'-')
-                            && text.matches('.').count() <= 1
-                            && text.matches('-').count() <= usize::from(text.starts_with('-'));
+                        let unsigned = text.strip_prefix('-').unwrap_or(&text);
+                        let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+                        let plain = !integer.is_empty()
+                            && text.len() - unsigned.len() + integer.len() <= 7
+                            && fraction.len() <= 8
+                            && integer.bytes().chain(fraction.bytes()).all(|byte| byte.is_ascii_digit())
+                            && (fraction.is_empty() != unsigned.contains('.'));
                         prop_assert!(!plain || expected.is_none(), "{} not taken", text);
                     }
                 }

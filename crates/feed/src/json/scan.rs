@@ -99,11 +99,17 @@ impl Scanner {
             index: 0,
             count: 0,
         };
-        let mut at = skip_whitespace(bytes, 0);
+        let mut at = 0;
         'value: loop {
-            // `at` is at the first byte of a value.
+            // `at` is at the first byte of a value, or at whitespace before it: venue messages
+            // have none, so whitespace is looked for only where a byte is not the expected one.
+            let mut byte = *bytes.get(at).ok_or(MALFORMED)?;
+            if byte <= b' ' {
+                at = skip_whitespace(bytes, at);
+                byte = *bytes.get(at).ok_or(MALFORMED)?;
+            }
             current.count += 1;
-            at = match *bytes.get(at).ok_or(MALFORMED)? {
+            at = match byte {
                 b'"' => self.string(bytes, at + 1)?,
                 b'-' | b'0'..=b'9' => self.number(bytes, at)?,
                 b'{' => {
@@ -132,20 +138,20 @@ impl Scanner {
             };
             // A value is complete: close containers, or go on to the next value.
             loop {
-                at = skip_whitespace(bytes, at);
                 match (bytes.get(at), current.within) {
                     (Some(b','), Within::Object) => {
-                        at = self.member_key(bytes, skip_whitespace(bytes, at + 1))?;
+                        at = self.member_key(bytes, at + 1)?;
                         continue 'value;
                     }
                     (Some(b','), Within::Array) => {
-                        at = skip_whitespace(bytes, at + 1);
+                        at += 1;
                         continue 'value;
                     }
                     (Some(b'}'), Within::Object) | (Some(b']'), Within::Array) => {
                         self.leave(&mut current);
                         at += 1;
                     }
+                    (Some(b' ' | b'\n' | b'\r' | b'\t'), _) => at = skip_whitespace(bytes, at),
                     (None, Within::Root) => return Ok(()),
                     _ => return Err(MALFORMED),
                 }
@@ -202,26 +208,32 @@ impl Scanner {
         }
     }
 
-    /// A member's key and its colon, from `at` (after any whitespace); returns where the
-    /// value starts.
+    /// A member's key and its colon, from `at` (whitespace allowed before each); returns where
+    /// the value (or whitespace before it) starts.
     #[inline(always)]
-    fn member_key(&mut self, bytes: &[u8], at: usize) -> Result<usize, Malformed> {
+    fn member_key(&mut self, bytes: &[u8], mut at: usize) -> Result<usize, Malformed> {
         if bytes.get(at) != Some(&b'"') {
-            return Err(MALFORMED);
+            at = skip_whitespace(bytes, at);
+            if bytes.get(at) != Some(&b'"') {
+                return Err(MALFORMED);
+            }
         }
-        let at = skip_whitespace(bytes, self.string(bytes, at + 1)?);
+        at = self.string(bytes, at + 1)?;
         if bytes.get(at) != Some(&b':') {
-            return Err(MALFORMED);
+            at = skip_whitespace(bytes, at);
+            if bytes.get(at) != Some(&b':') {
+                return Err(MALFORMED);
+            }
         }
-        Ok(skip_whitespace(bytes, at + 1))
+        Ok(at + 1)
     }
 
     /// A string whose opening quote is just before `start`; returns the index after its
     /// closing quote.
     #[inline(always)]
     fn string(&mut self, bytes: &[u8], start: usize) -> Result<usize, Malformed> {
-        let special = find_special(bytes, start).ok_or(MALFORMED)?;
-        match bytes[special] {
+        let (special, byte) = find_special(bytes, start).ok_or(MALFORMED)?;
+        match byte {
             b'"' => {
                 self.push_leaf(Kind::String, start, special - start);
                 Ok(special + 1)
@@ -247,8 +259,8 @@ impl Scanner {
             self.push_plain(bytes, plain, escape)?;
             let (character, after) = unescape(bytes, escape + 1)?;
             self.unescaped.push(character);
-            let special = find_special(bytes, after).ok_or(MALFORMED)?;
-            match bytes[special] {
+            let (special, byte) = find_special(bytes, after).ok_or(MALFORMED)?;
+            match byte {
                 b'"' => {
                     self.push_plain(bytes, after, special)?;
                     let len = self.unescaped.len() - offset;
@@ -443,21 +455,23 @@ fn run_len(mask: u32, at: usize) -> usize {
     ((mask | 1 << BLOCK) >> at).trailing_zeros() as usize
 }
 
-/// The index of the first `"`, `\` or control character at or after `at`, a block at a time,
-/// then byte by byte near the end of the text.
+/// The index and value of the first `"`, `\` or control character at or after `at`, a block
+/// at a time, then byte by byte near the end of the text.
 #[inline(always)]
-fn find_special(bytes: &[u8], mut at: usize) -> Option<usize> {
+fn find_special(bytes: &[u8], mut at: usize) -> Option<(usize, u8)> {
     while let Some(block) = block_at(bytes, at) {
         let mask = block::special_mask(block);
         if mask != 0 {
-            return Some(at + mask.trailing_zeros() as usize);
+            let offset = mask.trailing_zeros() as usize;
+            return Some((at + offset, block[offset & (BLOCK - 1)]));
         }
         at += BLOCK;
     }
     let tail = bytes.get(at..)?;
     tail.iter()
-        .position(|&byte| is_special(byte))
-        .map(|offset| at + offset)
+        .enumerate()
+        .find(|(_, byte)| is_special(**byte))
+        .map(|(offset, &byte)| (at + offset, byte))
 }
 
 /// Whether `byte` ends a string's plain run.
@@ -592,7 +606,10 @@ mod tests {
                 .skip(at)
                 .find(|(_, byte)| is_special(**byte))
                 .map(|(index, _)| index);
-            prop_assert_eq!(find_special(&bytes, at), expected);
+            prop_assert_eq!(find_special(&bytes, at).map(|(index, _)| index), expected);
+            if let Some((index, byte)) = find_special(&bytes, at) {
+                prop_assert_eq!(bytes[index], byte);
+            }
         }
 
         /// Numbers, on the block path and the byte path alike, follow JSON's grammar exactly
