@@ -1093,6 +1093,15 @@ mod tests {
     /// directory; the counts are right; and, unless a rebuild is in progress, no more than a
     /// quarter of the finite prices are strays (the re-centring rule). A directory being filled
     /// is valid too and holds a subset of the entries.
+    /// `(price, account)` of every account that holds a price.
+    fn held(prices: &[Option<f64>]) -> Vec<(f64, usize)> {
+        prices
+            .iter()
+            .enumerate()
+            .filter_map(|(account, price)| price.map(|price| (price, account)))
+            .collect()
+    }
+
     fn check_side(side: &Side, prices: &[(f64, usize)]) {
         let all = check_directory(side);
         let mut expected: Vec<(i64, usize)> = prices.iter().map(|&(p, a)| (key(p), a)).collect();
@@ -1207,11 +1216,7 @@ mod tests {
                     prices[account] = Some(p);
                 }
             }
-            let held: Vec<(f64, usize)> = prices
-                .iter()
-                .enumerate()
-                .filter_map(|(a, p)| p.map(|p| (p, a)))
-                .collect();
+            let held = held(&prices);
             check_side(&side, &held);
             let mut edges = vec![side.lo, side.hi];
             edges.extend((1..side.buckets.len()).map(|i| side.lo + i as f64 / side.scale));
@@ -1269,11 +1274,7 @@ mod tests {
                     side.insert(p, account);
                     prices[account] = Some(p);
                 }
-                let held: Vec<(f64, usize)> = prices
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(a, p)| p.map(|p| (p, a)))
-                    .collect();
+                let held = held(&prices);
                 check_side(&side, &held);
                 during += usize::from(side.rebuild.is_some());
                 fills += usize::from(matches!(side.rebuild, Some(Phase::Fill { .. })));

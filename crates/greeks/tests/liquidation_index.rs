@@ -211,6 +211,25 @@ fn bits(entries: impl Iterator<Item = (f64, usize)>) -> Vec<(u64, usize)> {
         .collect()
 }
 
+/// The accounts of `model` whose liquidation price a move of the spot from `from` to `to`
+/// crosses, in the order the move meets them (ties by account), found by a scan.
+fn crossed_by_scan(
+    model: &std::collections::BTreeMap<usize, LiquidationRange>,
+    from: f64,
+    to: f64,
+) -> Vec<usize> {
+    let mut crossed: Vec<(f64, usize)> = model
+        .iter()
+        .filter(|(_, r)| (to <= r.below && r.below < from) || (from < r.above && r.above <= to))
+        .map(|(&a, r)| (if to < from { r.below } else { r.above }, a))
+        .collect();
+    crossed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    if to < from {
+        crossed.reverse();
+    }
+    crossed.into_iter().map(|(_, a)| a).collect()
+}
+
 /// Every query of `index` against a scan of `model` in the order of `f64::total_cmp`: the same
 /// accounts, in the same order, with the same prices bit for bit.
 fn assert_queries_exact(
@@ -321,16 +340,7 @@ proptest! {
         for &probe in &probes {
             let to = center * probe;
             let crossed: Vec<usize> = index.crossed(from, to).collect();
-            let mut expected: Vec<(f64, usize)> = model
-                .iter()
-                .filter(|(_, r)| (to <= r.below && r.below < from) || (from < r.above && r.above <= to))
-                .map(|(&a, r)| (if to < from { r.below } else { r.above }, a))
-                .collect();
-            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            if to < from {
-                expected.reverse();
-            }
-            prop_assert_eq!(crossed, expected.into_iter().map(|(_, a)| a).collect::<Vec<_>>());
+            prop_assert_eq!(crossed, crossed_by_scan(&model, from, to));
             assert_queries_exact(&index, &model, to.min(from), to.max(from))?;
             from = to;
         }
@@ -398,16 +408,7 @@ proptest! {
             let (a, b) = probes[i % probes.len()];
             assert_queries_exact(&index, &model, next * a.min(b), next * a.max(b))?;
             let crossed: Vec<usize> = index.crossed(spot, next).collect();
-            let mut expected: Vec<(f64, usize)> = model
-                .iter()
-                .filter(|(_, r)| (next <= r.below && r.below < spot) || (spot < r.above && r.above <= next))
-                .map(|(&a, r)| (if next < spot { r.below } else { r.above }, a))
-                .collect();
-            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            if next < spot {
-                expected.reverse();
-            }
-            prop_assert_eq!(crossed, expected.into_iter().map(|(_, a)| a).collect::<Vec<_>>());
+            prop_assert_eq!(crossed, crossed_by_scan(&model, spot, next));
             spot = next;
         }
         prop_assert!(index.rebuilds().0 >= 1 && queried_during > 0);
