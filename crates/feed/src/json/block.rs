@@ -46,8 +46,28 @@ pub(super) fn non_digit_mask(block: &[u8; BLOCK]) -> u32 {
     mask as u32
 }
 
+/// Bit `i` set when byte `i` of `block` cannot continue a number's usual text: anything but
+/// `-`, `.`, `/` and the digits (one range, 0x2D to 0x39, so one compare; the `/` it lets
+/// through is refused by the checks on the run).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(super) fn number_stop_mask(block: &[u8; BLOCK]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let bytes: __m128i = bytemuck::cast(*block);
+    // SAFETY: as in `special_mask`: SSE2 only, compiled for it, no memory touched.
+    let mask = unsafe {
+        // Shifted so that 0x2D..=0x39 become the lowest signed bytes, -128..=-116.
+        let shifted = _mm_add_epi8(bytes, _mm_set1_epi8((0x80_u8 - b'-') as i8));
+        let inside = _mm_cmplt_epi8(shifted, _mm_set1_epi8(-128 + 13));
+        !_mm_movemask_epi8(inside) & 0xFFFF
+    };
+    mask as u32
+}
+
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-pub(super) use swar::{non_digit_mask, special_mask};
+pub(super) use swar::{non_digit_mask, number_stop_mask, special_mask};
 
 /// The masks with 128-bit integer arithmetic, for targets without SSE2 (and as the reference
 /// the SSE2 path is tested against).
@@ -94,6 +114,12 @@ mod swar {
         // A digit is at least '0' and below '9' + 1.
         let digits = !below(word, b'0') & below(word, b'9' + 1) & HIGH_BITS;
         gather(!digits & HIGH_BITS)
+    }
+
+    pub(crate) fn number_stop_mask(block: &[u8; BLOCK]) -> u32 {
+        let word = u128::from_le_bytes(*block);
+        let inside = !below(word, b'-') & below(word, b'9' + 1) & HIGH_BITS;
+        gather(!inside & HIGH_BITS)
     }
 }
 
@@ -272,7 +298,10 @@ mod tests {
         #[test]
         fn masks_classify_every_byte(
             block in proptest::array::uniform16(
-                prop_oneof![Just(b'"'), Just(b'\\'), Just(b'0'), Just(b'9'), any::<u8>()],
+                prop_oneof![
+                    Just(b'"'), Just(b'\\'), Just(b'0'), Just(b'9'), Just(b'-'), Just(b','),
+                    Just(b'/'), Just(b':'), any::<u8>(),
+                ],
             ),
         ) {
             let special = byte_by_byte(&block, |byte| byte == b'"' || byte == b'\\' || byte < 0x20);
@@ -281,6 +310,9 @@ mod tests {
             prop_assert_eq!(swar::special_mask(&block), special);
             prop_assert_eq!(non_digit_mask(&block), non_digit);
             prop_assert_eq!(swar::non_digit_mask(&block), non_digit);
+            let stop = byte_by_byte(&block, |byte| !(b'-'..=b'9').contains(&byte));
+            prop_assert_eq!(number_stop_mask(&block), stop);
+            prop_assert_eq!(swar::number_stop_mask(&block), stop);
         }
     }
 }

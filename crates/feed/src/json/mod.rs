@@ -3,6 +3,7 @@
 //! decoder shares.
 
 mod block;
+mod classes;
 mod keys;
 mod scan;
 mod value;

@@ -21,6 +21,7 @@
 //! containers. Anything else is [`DecodeError::MalformedJson`].
 
 use super::block::{self, BLOCK};
+use super::classes::Classes;
 use super::value::{Document, Kind, Node};
 use crate::DecodeError;
 
@@ -48,6 +49,7 @@ struct Open {
 /// scan allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scanner {
+    classes: Classes,
     nodes: Vec<Node>,
     open: Vec<Open>,
     unescaped: String,
@@ -64,6 +66,7 @@ impl Scanner {
     /// Buffers for messages of about `capacity` bytes.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
+            classes: Classes::with_capacity(capacity),
             nodes: Vec::with_capacity(capacity / 4),
             open: Vec::with_capacity(MAX_DEPTH),
             unescaped: String::new(),
@@ -81,6 +84,7 @@ impl Scanner {
         if u32::try_from(text.len()).is_err() {
             return Err(DecodeError::MalformedJson);
         }
+        self.classes.classify(text.as_bytes());
         self.values(text.as_bytes())
             .map_err(|Malformed| DecodeError::MalformedJson)?;
         Ok(Document {
@@ -232,13 +236,13 @@ impl Scanner {
     /// closing quote.
     #[inline(always)]
     fn string(&mut self, bytes: &[u8], start: usize) -> Result<usize, Malformed> {
-        let (special, byte) = find_special(bytes, start).ok_or(MALFORMED)?;
-        match byte {
-            b'"' => {
+        let special = self.classes.next_special(start).ok_or(MALFORMED)?;
+        match bytes.get(special) {
+            Some(b'"') => {
                 self.push_leaf(Kind::String, start, special - start);
                 Ok(special + 1)
             }
-            b'\\' => self.escaped_string(bytes, start, special),
+            Some(b'\\') => self.escaped_string(bytes, start, special),
             _ => Err(MALFORMED),
         }
     }
@@ -259,15 +263,15 @@ impl Scanner {
             self.push_plain(bytes, plain, escape)?;
             let (character, after) = unescape(bytes, escape + 1)?;
             self.unescaped.push(character);
-            let (special, byte) = find_special(bytes, after).ok_or(MALFORMED)?;
-            match byte {
-                b'"' => {
+            let special = self.classes.next_special(after).ok_or(MALFORMED)?;
+            match bytes.get(special) {
+                Some(b'"') => {
                     self.push_plain(bytes, after, special)?;
                     let len = self.unescaped.len() - offset;
                     self.push_leaf(Kind::EscapedString, offset, len);
                     return Ok(special + 1);
                 }
-                b'\\' => {
+                Some(b'\\') => {
                     plain = after;
                     escape = special;
                 }
@@ -288,31 +292,31 @@ impl Scanner {
     /// A number starting at `start` (a `-` or a digit): the JSON grammar
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Returns the index after it.
     ///
-    /// Numbers of the usual shapes (`-?int` and `-?int.frac`) that end within 16 bytes are
-    /// checked with digit masks of one 16-byte block, without a loop per digit; any other
-    /// number, and any error, goes through [`Scanner::number_by_bytes`].
+    /// Numbers of the usual shapes (`-?int` and `-?int.frac`) shorter than 16 bytes: where
+    /// the number ends comes from the message's number masks ([`Classes::number_end`]; the
+    /// next token's position waits on nothing else), and its grammar is checked beside that
+    /// on one 16-byte block, without a branch per test; one branch at the end sends anything
+    /// unusual (or wrong) to [`Scanner::number_by_bytes`], which decides.
     #[inline(always)]
     fn number(&mut self, bytes: &[u8], start: usize) -> Result<usize, Malformed> {
         let Some(block) = block_at(bytes, start) else {
             return self.number_by_bytes(bytes, start);
         };
-        // Every test below is computed without branching on the digits; one branch at the end
-        // sends anything unusual (or wrong) to the byte-by-byte path, which decides.
-        let non_digits = block::non_digit_mask(block);
-        let first = usize::from(block[0] == b'-');
-        let integer = run_len(non_digits, first);
-        let integer_end = first + integer;
-        let has_fraction = block[integer_end & (BLOCK - 1)] == b'.';
-        let fraction = run_len(non_digits, integer_end + 1);
-        let end = if has_fraction {
-            integer_end + 1 + fraction
-        } else {
-            integer_end
-        };
-        let unusual = (integer == 0)
+        let end = self.classes.number_end(start, bytes.len()) - start;
+        let in_block = end.min(BLOCK);
+        let negative = block[0] == b'-';
+        let first = usize::from(negative);
+        // The run's bytes other than digits and the leading minus: none, or one `.`.
+        let others = block::non_digit_mask(block) & !(u32::MAX << in_block) & !u32::from(negative);
+        let has_fraction = others != 0;
+        let dot = others.trailing_zeros() as usize;
+        let integer_end = if has_fraction { dot } else { end };
+        let integer = integer_end.wrapping_sub(first);
+        let unusual = (end >= BLOCK)
+            | (others & others.wrapping_sub(1) != 0)
+            | (has_fraction & ((block[dot & (BLOCK - 1)] != b'.') | (dot + 1 >= end)))
+            | (integer == 0)
             | ((integer > 1) & (block[first] == b'0'))
-            | (has_fraction & (fraction == 0))
-            | (end >= BLOCK)
             | matches!(block[end & (BLOCK - 1)], b'e' | b'E');
         if unusual {
             return self.number_by_bytes(bytes, start);
@@ -448,37 +452,6 @@ fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
     bytes.get(at..)?.first_chunk::<BLOCK>()
 }
 
-/// How many bytes from byte `at` of a block come before the first one flagged in `mask`
-/// (up to the end of the block).
-#[inline(always)]
-fn run_len(mask: u32, at: usize) -> usize {
-    ((mask | 1 << BLOCK) >> at).trailing_zeros() as usize
-}
-
-/// The index and value of the first `"`, `\` or control character at or after `at`, a block
-/// at a time, then byte by byte near the end of the text.
-#[inline(always)]
-fn find_special(bytes: &[u8], mut at: usize) -> Option<(usize, u8)> {
-    while let Some(block) = block_at(bytes, at) {
-        let mask = block::special_mask(block);
-        if mask != 0 {
-            let offset = mask.trailing_zeros() as usize;
-            return Some((at + offset, block[offset & (BLOCK - 1)]));
-        }
-        at += BLOCK;
-    }
-    let tail = bytes.get(at..)?;
-    tail.iter()
-        .enumerate()
-        .find(|(_, byte)| is_special(**byte))
-        .map(|(offset, &byte)| (at + offset, byte))
-}
-
-/// Whether `byte` ends a string's plain run.
-const fn is_special(byte: u8) -> bool {
-    byte == b'"' || byte == b'\\' || byte < 0x20
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,27 +564,6 @@ mod tests {
     }
 
     proptest! {
-        /// The word-at-a-time search finds the same byte as a byte-by-byte one.
-        #[test]
-        fn find_special_matches_a_plain_search(
-            bytes in proptest::collection::vec(
-                prop_oneof![Just(b'"'), Just(b'\\'), 0_u8..0x20, 0x20_u8..=0xFF],
-                0..40,
-            ),
-            at in 0_usize..8,
-        ) {
-            let expected = bytes
-                .iter()
-                .enumerate()
-                .skip(at)
-                .find(|(_, byte)| is_special(**byte))
-                .map(|(index, _)| index);
-            prop_assert_eq!(find_special(&bytes, at).map(|(index, _)| index), expected);
-            if let Some((index, byte)) = find_special(&bytes, at) {
-                prop_assert_eq!(bytes[index], byte);
-            }
-        }
-
         /// Numbers, on the block path and the byte path alike, follow JSON's grammar exactly
         /// (serde_json's as the reference), whatever follows them.
         #[test]
