@@ -403,9 +403,33 @@ enum Slot {
     Integer(u64),
 }
 
+/// A slot as stored: its bits, whether it holds a value, and whether that value is finite.
+struct EncodedSlot {
+    bits: u64,
+    present: bool,
+    finite: bool,
+}
+
+impl Slot {
+    #[inline]
+    fn encode(self) -> EncodedSlot {
+        let (bits, present, finite) = match self {
+            Self::Empty => (0, false, true),
+            Self::Float(value) => (value.to_bits(), true, value.is_finite()),
+            Self::Integer(value) => (value, true, true),
+        };
+        EncodedSlot {
+            bits,
+            present,
+            finite,
+        }
+    }
+}
+
 impl Payload {
     /// The kind of this payload.
     #[must_use]
+    #[inline]
     pub const fn kind(&self) -> EventKind {
         match self {
             Self::SpotPrice(_) => EventKind::SpotPrice,
@@ -430,6 +454,7 @@ impl Payload {
     }
 
     /// The four body slots and the side flag.
+    #[inline]
     fn slots(&self) -> ([Slot; SLOTS], bool) {
         use Slot::{Empty, Float, Integer};
         let opt = |value: Option<f64>| value.map_or(Empty, Float);
@@ -561,21 +586,23 @@ impl Event {
     ///
     /// # Errors
     /// [`InvalidEvent::NonFinite`] if any float of the payload is NaN or infinite.
+    ///
+    /// Inlined so that, where the payload's variant is known, the slots fold into straight
+    /// stores: the feed builds one event per book level.
+    #[inline]
     pub fn new(header: EventHeader, payload: Payload) -> Result<Self, InvalidEvent> {
         let (slots, side) = payload.slots();
-        let mut flags = if side { SIDE_BIT } else { 0 };
-        let mut body = [0_u64; SLOTS];
-        for (index, slot) in slots.into_iter().enumerate() {
-            match slot {
-                Slot::Empty => continue,
-                Slot::Float(value) if !value.is_finite() => {
-                    return Err(InvalidEvent::NonFinite(index));
-                }
-                Slot::Float(value) => body[index] = value.to_bits(),
-                Slot::Integer(value) => body[index] = value,
-            }
-            flags |= 1 << index;
+        let slots = slots.map(Slot::encode);
+        if let Some(index) = slots.iter().position(|slot| !slot.finite) {
+            return Err(InvalidEvent::NonFinite(index));
         }
+        let flags = slots
+            .iter()
+            .enumerate()
+            .fold(if side { SIDE_BIT } else { 0 }, |flags, (index, slot)| {
+                flags | u8::from(slot.present) << index
+            });
+        let body = slots.map(|slot| slot.bits);
         Ok(Self {
             kind: payload.kind() as u8,
             flags,
