@@ -454,7 +454,7 @@ impl Payload {
     }
 
     /// The four body slots and the side flag.
-    #[inline]
+    #[inline(always)]
     fn slots(&self) -> ([Slot; SLOTS], bool) {
         use Slot::{Empty, Float, Integer};
         let opt = |value: Option<f64>| value.map_or(Empty, Float);
@@ -589,7 +589,7 @@ impl Event {
     ///
     /// Inlined so that, where the payload's variant is known, the slots fold into straight
     /// stores: the feed builds one event per book level.
-    #[inline]
+    #[inline(always)]
     pub fn new(header: EventHeader, payload: Payload) -> Result<Self, InvalidEvent> {
         let (slots, side) = payload.slots();
         let slots = slots.map(Slot::encode);
