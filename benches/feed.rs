@@ -4,7 +4,11 @@
 //!
 //! The messages are the feed's test fixtures (`crates/feed/tests/common`), shaped exactly like
 //! the venues' documented examples, plus one Binance depth update with 20 levels a side (the
-//! documented example has three levels; a liquid pair's 100 ms update has tens).
+//! documented example has three levels; a liquid pair's 100 ms update has tens) and a stream
+//! of 1,000 option tickers for a chain's instruments with drawn prices. One message decoded
+//! in a loop lets the branch predictor learn every token's length, which favours
+//! byte-at-a-time parsing (serde_json's); a stream whose numbers change, as a real one's do,
+//! does not.
 //!
 //! **The peer** does the same work as the decoder, and nothing less: one serde_json pass into
 //! a derived struct per message type (borrowing strings, `float_roundtrip` so JSON numbers are
@@ -96,6 +100,91 @@ fn deribit_book_changes() -> Vec<String> {
         .collect()
 }
 
+/// A small deterministic generator (xorshift64*) for the varied message streams.
+struct Draws(u64);
+
+impl Draws {
+    /// A number in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1_u64 << 53) as f64
+    }
+
+    /// A number in `[low, high)` printed with at most `decimals` decimals, trailing zeros
+    /// dropped, as the venues print them.
+    fn decimal(&mut self, low: f64, high: f64, decimals: usize) -> String {
+        let text = format!("{:.decimals$}", low + (high - low) * self.unit());
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        }
+    }
+
+    /// One of `choices`.
+    fn pick<'a>(&mut self, choices: &[&'a str]) -> &'a str {
+        choices[(self.unit() * choices.len() as f64) as usize]
+    }
+}
+
+/// `count` option tickers shaped like `DERIBIT_OPTION_TICKER`, each for one of a chain's
+/// instruments with its own prices, so that no two messages (and no two messages' token
+/// lengths) repeat the way one message decoded in a loop does.
+fn deribit_varied_tickers(count: usize) -> Vec<String> {
+    let mut draw = Draws(0x9E37_79B9_7F4A_7C15);
+    (0..count as u64)
+        .map(|n| {
+            let instrument = format!(
+                "BTC-{}-{}-{}",
+                draw.pick(&["27DEC24", "28MAR25", "3JAN25", "31JAN25"]),
+                draw.pick(&["40000", "50000", "55000", "60000", "65000", "70000", "100000"]),
+                draw.pick(&["C", "P"]),
+            );
+            let mut d = |low, high, decimals| draw.decimal(low, high, decimals);
+            format!(
+                concat!(
+                    r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"ticker.{i}.100ms","#,
+                    r#""data":{{"timestamp":{t},"stats":{{"volume":{},"price_change":{},"low":{},"high":{}}},"#,
+                    r#""state":"open","settlement_price":{},"open_interest":{},"min_price":{},"max_price":{},"#,
+                    r#""mark_price":{},"mark_iv":{},"last_price":{},"interest_rate":0,"instrument_name":"{i}","#,
+                    r#""index_price":{ix},"greeks":{{"rho":{},"theta":{},"vega":{},"gamma":{},"delta":{}}},"#,
+                    r#""estimated_delivery_price":{ix},"bid_iv":{},"best_bid_price":{},"best_bid_amount":{},"#,
+                    r#""best_ask_price":{},"best_ask_amount":{},"ask_iv":{},"underlying_price":{},"#,
+                    r#""underlying_index":"BTC-27DEC24"}}}}}}"#,
+                ),
+                d(0.1, 500.0, 1),
+                d(-30.0, 30.0, 4),
+                d(0.0001, 0.05, 4),
+                d(0.05, 0.2, 4),
+                d(0.0001, 0.5, 4),
+                d(0.1, 5000.0, 1),
+                d(0.0001, 0.05, 4),
+                d(0.1, 0.5, 4),
+                d(0.0001, 0.5, 4),
+                d(30.0, 150.0, 2),
+                d(0.0001, 0.5, 4),
+                d(-200.0, 200.0, 2),
+                d(-300.0, -0.01, 2),
+                d(0.01, 200.0, 2),
+                d(0.000001, 0.0001, 5),
+                d(-1.0, 1.0, 5),
+                d(30.0, 150.0, 2),
+                d(0.0001, 0.5, 4),
+                d(0.1, 200.0, 1),
+                d(0.0001, 0.5, 4),
+                d(0.1, 200.0, 1),
+                d(30.0, 150.0, 2),
+                d(40_000.0, 50_000.0, 2),
+                i = instrument,
+                t = 1_703_059_200_123 + 100 * n,
+                ix = draw.decimal(40_000.0, 50_000.0, 2),
+            )
+        })
+        .collect()
+}
+
 /// A spot `depthUpdate` shaped like the documented one with `levels` levels a side, update
 /// ids `first..=first + 2`.
 fn binance_depth(first: u64, levels: usize) -> String {
@@ -137,6 +226,13 @@ fn formats() -> Vec<Format> {
             DERIBIT_OPTION_TICKER,
             Peer::deribit_option_ticker,
         ),
+        Format {
+            name: "deribit option ticker (1,000 varied)",
+            source: Source::Deribit,
+            setup: DERIBIT_OPTION_TICKER.to_owned(),
+            messages: deribit_varied_tickers(1_000),
+            peer: Peer::deribit_option_ticker,
+        },
         Format {
             name: "deribit book change",
             source: Source::Deribit,
@@ -961,9 +1057,20 @@ fn interleaved_report(formats: &[Format], rounds: usize) {
     }
 }
 
+/// The formats to measure: those whose name contains `RECAL_BENCH_FORMAT`, or all. (criterion's
+/// own filter argument selects its benches but not the interleaved report, and a profiler run
+/// wants one format alone.)
+fn selected_formats() -> Vec<Format> {
+    let wanted = std::env::var("RECAL_BENCH_FORMAT").unwrap_or_default();
+    formats()
+        .into_iter()
+        .filter(|format| format.name.contains(wanted.as_str()))
+        .collect()
+}
+
 fn main() {
     pin(0);
-    let formats = formats();
+    let formats = selected_formats();
     for format in &formats {
         check_agreement(format);
     }
