@@ -4,16 +4,17 @@
 //! Why by hand rather than simd-json's tape: simd-json's second stage converts every number
 //! and copies every string of a message as it builds its tape, and a venue message carries
 //! two to three times more values than a decoder reads (a Deribit ticker: 33 values, 12 read).
-//! On the ticker simd-json's tape alone takes longer than this scanner plus the whole decode
-//! on top of it (`benches/feed.rs` runs both). This scanner leaves numbers as text and strings
-//! in place, so a decoder converts only what it reads. UTF-8 is checked once for the whole
-//! message by `simdutf8`; strings and digit runs are classified 16 bytes at a time
-//! ([`block`]).
+//! On the ticker simd-json's tape alone takes about as long as this scanner plus the whole
+//! decode on top of it (`benches/feed.rs` runs both). This scanner leaves numbers as text and
+//! strings in place, so a decoder converts only what it reads. UTF-8 is checked once for the
+//! whole message by `simdutf8`; where strings and numbers end comes from bit masks of the
+//! whole message built before the grammar runs ([`Classes`]).
 //!
 //! Tried and measured slower on these messages (short tokens, little whitespace): simdjson's
 //! two stages (a bit-mask pass that lists every structural byte, then the grammar over the
-//! list) was no faster than this one pass and twice the code; 32-byte string windows and
-//! branch-free number checks cut mispredictions but lengthen each token's dependency chain.
+//! list) was no faster than this one pass and twice the code (the masks alone, without the
+//! list, are what paid); 32-byte string windows and branch-free number checks cut
+//! mispredictions but lengthen each token's dependency chain.
 //!
 //! Strictness: the grammar of RFC 8259 exactly (no comments, no trailing commas, no leading
 //! zeros, no bare control characters in strings, escapes checked and surrogate pairs matched),
