@@ -30,8 +30,11 @@ use recal_types::{
     Aggressor, Event, EventHeader, InstrumentId, InstrumentKind, OptionGreeks, OptionQuote,
     OptionRight, Payload, Source, Timestamp, Trade,
 };
+use rng::Rng;
 use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
+#[path = "support/rng.rs"]
+mod rng;
 mod support;
 
 const SECOND: u64 = 1_000_000_000;
@@ -42,26 +45,9 @@ const WARM_UP: usize = 3_000;
 /// Prints generated per stream (after them the stage is rebuilt from its warmed copy).
 const PRINTS: usize = 200_000;
 
-/// A small deterministic generator (xorshift64*), so every run sees the same stream.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Roughly standard normal (sum of four uniforms, rescaled).
-    fn normal(&mut self) -> f64 {
-        ((0..4).map(|_| self.unit()).sum::<f64>() - 2.0) * 3f64.sqrt()
-    }
+/// Roughly standard normal (sum of four uniforms, rescaled).
+fn normal(rng: &mut Rng) -> f64 {
+    ((0..4).map(|_| rng.unit()).sum::<f64>() - 2.0) * 3f64.sqrt()
 }
 
 fn event(instrument: InstrumentId, t_ns: u64, payload: Payload) -> Event {
@@ -85,7 +71,7 @@ fn price_stream() -> Vec<Event> {
         .map(|i| {
             t += SECOND / 2 + rng.next() % SECOND;
             let burst = if (i / 2_000) % 5 == 4 { 8.0 } else { 1.0 };
-            log_price += 1e-4 * burst * rng.normal();
+            log_price += 1e-4 * burst * normal(&mut rng);
             let price = if i % 5_000 == 4_999 {
                 log_price.exp() * 1.3
             } else {
@@ -303,10 +289,10 @@ fn ticker_stream(
     for i in 0..tickers {
         let t = start_ns + SECOND + i as u64 * 10_000_000;
         let (id, expiry, strike) = options[i % options.len()];
-        forward *= 1.0 + 2e-5 * rng.normal();
+        forward *= 1.0 + 2e-5 * normal(&mut rng);
         let years = (expiry - t) as f64 / (365.0 * DAY as f64);
         let k = (strike / forward).ln();
-        let iv = 0.6 + (0.05 - 0.3 * k + 0.4 * k * k) / (1.0 + years) + 0.002 * rng.normal();
+        let iv = 0.6 + (0.05 - 0.3 * k + 0.4 * k * k) / (1.0 + years) + 0.002 * normal(&mut rng);
         let quote = OptionQuote {
             mark_iv: iv.max(0.05),
             bid_iv: None,

@@ -39,11 +39,14 @@ use recal_types::{
     InstrumentId, OptionGreeks, OptionQuote, Payload, PositionChange, Price, Side, Source,
     Timestamp, Trade,
 };
+use rng::Rng;
 use serde::Deserialize;
 use support::{interleave, is_bench_run, pin, print_quartiles, print_ratio, rounds};
 
 #[path = "../crates/feed/tests/common/mod.rs"]
 mod fixtures;
+#[path = "support/rng.rs"]
+mod rng;
 mod support;
 
 /// Messages per chain of sequenced book updates (Deribit `change_id`, Binance `U`/`u`): a
@@ -100,49 +103,36 @@ fn deribit_book_changes() -> Vec<String> {
         .collect()
 }
 
-/// A small deterministic generator (xorshift64*) for the varied message streams.
-struct Draws(u64);
-
-impl Draws {
-    /// A number in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1_u64 << 53) as f64
+/// A number drawn in `[low, high)` printed with at most `decimals` decimals, trailing zeros
+/// dropped, as the venues print them.
+fn draw_decimal(rng: &mut Rng, low: f64, high: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", low + (high - low) * rng.unit());
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
+}
 
-    /// A number in `[low, high)` printed with at most `decimals` decimals, trailing zeros
-    /// dropped, as the venues print them.
-    fn decimal(&mut self, low: f64, high: f64, decimals: usize) -> String {
-        let text = format!("{:.decimals$}", low + (high - low) * self.unit());
-        if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_owned()
-        } else {
-            text
-        }
-    }
-
-    /// One of `choices`.
-    fn pick<'a>(&mut self, choices: &[&'a str]) -> &'a str {
-        choices[(self.unit() * choices.len() as f64) as usize]
-    }
+/// One of `choices`, drawn.
+fn draw_one<'a>(rng: &mut Rng, choices: &[&'a str]) -> &'a str {
+    choices[(rng.unit() * choices.len() as f64) as usize]
 }
 
 /// `count` option tickers shaped like `DERIBIT_OPTION_TICKER`, each for one of a chain's
 /// instruments with its own prices, so that no two messages (and no two messages' token
 /// lengths) repeat the way one message decoded in a loop does.
 fn deribit_varied_tickers(count: usize) -> Vec<String> {
-    let mut draw = Draws(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..count as u64)
         .map(|n| {
             let instrument = format!(
                 "BTC-{}-{}-{}",
-                draw.pick(&["27DEC24", "28MAR25", "3JAN25", "31JAN25"]),
-                draw.pick(&["40000", "50000", "55000", "60000", "65000", "70000", "100000"]),
-                draw.pick(&["C", "P"]),
+                draw_one(&mut rng, &["27DEC24", "28MAR25", "3JAN25", "31JAN25"]),
+                draw_one(&mut rng, &["40000", "50000", "55000", "60000", "65000", "70000", "100000"]),
+                draw_one(&mut rng, &["C", "P"]),
             );
-            let mut d = |low, high, decimals| draw.decimal(low, high, decimals);
+            let mut d = |low, high, decimals| draw_decimal(&mut rng, low, high, decimals);
             format!(
                 concat!(
                     r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"ticker.{i}.100ms","#,
@@ -179,7 +169,7 @@ fn deribit_varied_tickers(count: usize) -> Vec<String> {
                 d(40_000.0, 50_000.0, 2),
                 i = instrument,
                 t = 1_703_059_200_123 + 100 * n,
-                ix = draw.decimal(40_000.0, 50_000.0, 2),
+                ix = draw_decimal(&mut rng, 40_000.0, 50_000.0, 2),
             )
         })
         .collect()
