@@ -119,6 +119,53 @@ fn draw_one<'a>(rng: &mut Rng, choices: &[&'a str]) -> &'a str {
     choices[(rng.unit() * choices.len() as f64) as usize]
 }
 
+/// A drawn field of a ticker: its key, the range drawn from and the decimals printed.
+type Drawn = (&'static str, f64, f64, usize);
+
+/// The ticker's drawn fields, in document order, by the object or run they sit in.
+const TICKER_STATS: [Drawn; 4] = [
+    ("volume", 0.1, 500.0, 1),
+    ("price_change", -30.0, 30.0, 4),
+    ("low", 0.0001, 0.05, 4),
+    ("high", 0.05, 0.2, 4),
+];
+const TICKER_PRICES: [Drawn; 7] = [
+    ("settlement_price", 0.0001, 0.5, 4),
+    ("open_interest", 0.1, 5000.0, 1),
+    ("min_price", 0.0001, 0.05, 4),
+    ("max_price", 0.1, 0.5, 4),
+    ("mark_price", 0.0001, 0.5, 4),
+    ("mark_iv", 30.0, 150.0, 2),
+    ("last_price", 0.0001, 0.5, 4),
+];
+const TICKER_GREEKS: [Drawn; 5] = [
+    ("rho", -200.0, 200.0, 2),
+    ("theta", -300.0, -0.01, 2),
+    ("vega", 0.01, 200.0, 2),
+    ("gamma", 0.000001, 0.0001, 5),
+    ("delta", -1.0, 1.0, 5),
+];
+const TICKER_QUOTES: [Drawn; 7] = [
+    ("bid_iv", 30.0, 150.0, 2),
+    ("best_bid_price", 0.0001, 0.5, 4),
+    ("best_bid_amount", 0.1, 200.0, 1),
+    ("best_ask_price", 0.0001, 0.5, 4),
+    ("best_ask_amount", 0.1, 200.0, 1),
+    ("ask_iv", 30.0, 150.0, 2),
+    ("underlying_price", 40_000.0, 50_000.0, 2),
+];
+
+/// `"key":value` members for `fields`, values drawn in order, comma-separated.
+fn drawn_members(rng: &mut Rng, fields: &[Drawn]) -> String {
+    fields
+        .iter()
+        .map(|&(key, low, high, decimals)| {
+            format!("\"{key}\":{}", draw_decimal(rng, low, high, decimals))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `count` option tickers shaped like `DERIBIT_OPTION_TICKER`, each for one of a chain's
 /// instruments with its own prices, so that no two messages (and no two messages' token
 /// lengths) repeat the way one message decoded in a loop does.
@@ -129,47 +176,37 @@ fn deribit_varied_tickers(count: usize) -> Vec<String> {
             let instrument = format!(
                 "BTC-{}-{}-{}",
                 draw_one(&mut rng, &["27DEC24", "28MAR25", "3JAN25", "31JAN25"]),
-                draw_one(&mut rng, &["40000", "50000", "55000", "60000", "65000", "70000", "100000"]),
+                draw_one(
+                    &mut rng,
+                    &[
+                        "40000", "50000", "55000", "60000", "65000", "70000", "100000"
+                    ]
+                ),
                 draw_one(&mut rng, &["C", "P"]),
             );
-            let mut d = |low, high, decimals| draw_decimal(&mut rng, low, high, decimals);
+            let stats = drawn_members(&mut rng, &TICKER_STATS);
+            let prices = drawn_members(&mut rng, &TICKER_PRICES);
+            let greeks = drawn_members(&mut rng, &TICKER_GREEKS);
+            let quotes = drawn_members(&mut rng, &TICKER_QUOTES);
+            let index = draw_decimal(&mut rng, 40_000.0, 50_000.0, 2);
+            let time = 1_703_059_200_123 + 100 * n;
             format!(
                 concat!(
-                    r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"ticker.{i}.100ms","#,
-                    r#""data":{{"timestamp":{t},"stats":{{"volume":{},"price_change":{},"low":{},"high":{}}},"#,
-                    r#""state":"open","settlement_price":{},"open_interest":{},"min_price":{},"max_price":{},"#,
-                    r#""mark_price":{},"mark_iv":{},"last_price":{},"interest_rate":0,"instrument_name":"{i}","#,
-                    r#""index_price":{ix},"greeks":{{"rho":{},"theta":{},"vega":{},"gamma":{},"delta":{}}},"#,
-                    r#""estimated_delivery_price":{ix},"bid_iv":{},"best_bid_price":{},"best_bid_amount":{},"#,
-                    r#""best_ask_price":{},"best_ask_amount":{},"ask_iv":{},"underlying_price":{},"#,
+                    r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"#,
+                    r#""channel":"ticker.{instrument}.100ms","data":{{"timestamp":{time},"#,
+                    r#""stats":{{{stats}}},"state":"open",{prices},"interest_rate":0,"#,
+                    r#""instrument_name":"{instrument}","index_price":{index},"#,
+                    r#""greeks":{{{greeks}}},"estimated_delivery_price":{index},{quotes},"#,
                     r#""underlying_index":"BTC-27DEC24"}}}}}}"#,
                 ),
-                d(0.1, 500.0, 1),
-                d(-30.0, 30.0, 4),
-                d(0.0001, 0.05, 4),
-                d(0.05, 0.2, 4),
-                d(0.0001, 0.5, 4),
-                d(0.1, 5000.0, 1),
-                d(0.0001, 0.05, 4),
-                d(0.1, 0.5, 4),
-                d(0.0001, 0.5, 4),
-                d(30.0, 150.0, 2),
-                d(0.0001, 0.5, 4),
-                d(-200.0, 200.0, 2),
-                d(-300.0, -0.01, 2),
-                d(0.01, 200.0, 2),
-                d(0.000001, 0.0001, 5),
-                d(-1.0, 1.0, 5),
-                d(30.0, 150.0, 2),
-                d(0.0001, 0.5, 4),
-                d(0.1, 200.0, 1),
-                d(0.0001, 0.5, 4),
-                d(0.1, 200.0, 1),
-                d(30.0, 150.0, 2),
-                d(40_000.0, 50_000.0, 2),
-                i = instrument,
-                t = 1_703_059_200_123 + 100 * n,
-                ix = draw_decimal(&mut rng, 40_000.0, 50_000.0, 2),
+                // Named explicitly: the text `concat!` makes cannot capture variables.
+                instrument = instrument,
+                time = time,
+                stats = stats,
+                prices = prices,
+                index = index,
+                greeks = greeks,
+                quotes = quotes,
             )
         })
         .collect()
