@@ -123,6 +123,38 @@ mod swar {
     }
 }
 
+/// `a == b`, without a call to `memcmp` for the short texts of venue messages (keys, the
+/// constant runs of a [`Shape`](super::shape)): two overlapping words from each end up to 16
+/// bytes, 16-byte words beyond.
+#[inline(always)]
+pub(super) fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
+    fn ends<const N: usize>(text: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
+        Some((text.first_chunk::<N>()?, text.last_chunk::<N>()?))
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > BLOCK {
+        let (a_blocks, _) = a.as_chunks::<BLOCK>();
+        let (b_blocks, _) = b.as_chunks::<BLOCK>();
+        let blocks_equal = a_blocks
+            .iter()
+            .zip(b_blocks)
+            .all(|(a, b)| u128::from_ne_bytes(*a) == u128::from_ne_bytes(*b));
+        return blocks_equal && a.last_chunk::<BLOCK>() == b.last_chunk::<BLOCK>();
+    }
+    match (ends::<8>(a), ends::<8>(b), ends::<4>(a), ends::<4>(b)) {
+        (Some(a), Some(b), ..) => a == b,
+        (.., Some(a), Some(b)) => a == b,
+        // One to three bytes: the first, middle and last are all of them.
+        _ => {
+            a.first() == b.first()
+                && a.get(a.len() / 2) == b.get(b.len() / 2)
+                && a.last() == b.last()
+        }
+    }
+}
+
 /// Powers of ten that are exact `f64`s, as far as a fraction of 8 digits needs.
 const EXACT_POWERS_OF_TEN: [f64; 9] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 
@@ -313,6 +345,29 @@ mod tests {
             let stop = byte_by_byte(&block, |byte| !(b'-'..=b'9').contains(&byte));
             prop_assert_eq!(number_stop_mask(&block), stop);
             prop_assert_eq!(swar::number_stop_mask(&block), stop);
+        }
+    }
+
+    proptest! {
+        /// The word comparison agrees with `==` on texts of every length up to 60 bytes.
+        #[test]
+        fn bytes_equal_is_byte_equality(
+            a in proptest::collection::vec(b'a'..=b'c', 0..60),
+            other in proptest::collection::vec(b'a'..=b'c', 0..60),
+            flip in proptest::option::of(proptest::option::of(0.0..1.0_f64)),
+        ) {
+            // `b` is `a` with at most one byte changed, or unrelated.
+            let b = match flip {
+                Some(Some(at)) if !a.is_empty() => {
+                    let mut b = a.clone();
+                    let index = (at * b.len() as f64) as usize;
+                    b[index] ^= 1;
+                    b
+                }
+                Some(_) => a.clone(),
+                None => other,
+            };
+            prop_assert_eq!(bytes_equal(&a, &b), a == b);
         }
     }
 }

@@ -6,6 +6,8 @@
 //! and last bytes, with a multiplier searched until its keys land in distinct slots. A key
 //! that is not wanted lands in an empty slot or fails the one comparison.
 
+use super::block::bytes_equal;
+
 /// Slots per table (at most 63 wanted keys).
 const SLOTS: usize = 64;
 
@@ -66,10 +68,10 @@ impl KeyTable {
     }
 
     /// The index of `key` among the wanted keys, if it is one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, key: &[u8]) -> Option<usize> {
         let index = usize::from(self.slots[slot(key, self.seed)]).checked_sub(1)?;
-        equal(self.keys.get(index)?.as_bytes(), key).then_some(index)
+        bytes_equal(self.keys.get(index)?.as_bytes(), key).then_some(index)
     }
 }
 
@@ -101,24 +103,6 @@ const fn const_equal(a: &[u8], b: &[u8]) -> bool {
         index += 1;
     }
     true
-}
-
-/// `a == b`, without a call to `memcmp` for the short keys of venue messages: up to 16 bytes
-/// are compared as two overlapping words from each end.
-#[inline]
-fn equal(a: &[u8], b: &[u8]) -> bool {
-    fn ends<const N: usize>(text: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
-        Some((text.first_chunk::<N>()?, text.last_chunk::<N>()?))
-    }
-    if a.len() != b.len() {
-        return false;
-    }
-    match (ends::<8>(a), ends::<8>(b), ends::<4>(a), ends::<4>(b)) {
-        _ if a.len() > 16 => a == b,
-        (Some(a), Some(b), ..) => a == b,
-        (.., Some(a), Some(b)) => a == b,
-        _ => a == b,
-    }
 }
 
 #[cfg(test)]
@@ -159,28 +143,5 @@ mod tests {
             assert_eq!(TABLE.find(key.as_bytes()), Some(index), "{key}");
         }
         assert_eq!(TABLE.find(b"best_bad_price"), None);
-    }
-
-    proptest::proptest! {
-        /// The word comparison agrees with `==` on keys of every length up to 40 bytes.
-        #[test]
-        fn equal_is_byte_equality(
-            a in proptest::collection::vec(b'a'..=b'c', 0..40),
-            other in proptest::collection::vec(b'a'..=b'c', 0..40),
-            flip in proptest::sample::select(vec![None, Some(0.0), Some(0.5), Some(0.99)]),
-        ) {
-            // `b` is `a` with at most one byte changed (first, middle, last), or unrelated.
-            let b = match flip {
-                Some(at) if !a.is_empty() => {
-                    let mut b = a.clone();
-                    let index = (at * b.len() as f64) as usize;
-                    b[index] ^= 1;
-                    b
-                }
-                Some(_) => a.clone(),
-                None => other,
-            };
-            proptest::prop_assert_eq!(equal(&a, &b), a == b);
-        }
     }
 }
