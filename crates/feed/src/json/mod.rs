@@ -6,6 +6,7 @@ mod block;
 mod classes;
 mod keys;
 mod scan;
+mod shape;
 mod value;
 
 pub(crate) use keys::{KeyTable, key_index};

@@ -23,6 +23,7 @@
 
 use super::block::{self, BLOCK};
 use super::classes::Classes;
+use super::shape::Shapes;
 use super::value::{Document, Kind, Node};
 use crate::DecodeError;
 
@@ -51,6 +52,8 @@ struct Open {
 #[derive(Default)]
 pub(crate) struct Scanner {
     classes: Classes,
+    /// Shapes of earlier messages, tried before the grammar.
+    pub(super) shapes: Shapes,
     nodes: Vec<Node>,
     open: Vec<Open>,
     unescaped: String,
@@ -59,15 +62,16 @@ pub(crate) struct Scanner {
 /// Why a scan failed: always [`DecodeError::MalformedJson`] to the caller; a unit type inside
 /// the scanner so that every `Result` it passes around fits in registers.
 #[derive(Clone, Copy, Debug)]
-struct Malformed;
+pub(super) struct Malformed;
 
-const MALFORMED: Malformed = Malformed;
+pub(super) const MALFORMED: Malformed = Malformed;
 
 impl Scanner {
     /// Buffers for messages of about `capacity` bytes.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             classes: Classes::with_capacity(capacity),
+            shapes: Shapes::default(),
             nodes: Vec::with_capacity(capacity / 4),
             open: Vec::with_capacity(MAX_DEPTH),
             unescaped: String::new(),
@@ -76,22 +80,32 @@ impl Scanner {
 
     /// Scans `bytes` into a [`Document`] borrowing them and the scanner's buffers.
     pub(crate) fn scan<'j>(&'j mut self, bytes: &'j [u8]) -> Result<Document<'j>, DecodeError> {
-        self.nodes.clear();
-        // At most one entry per two bytes of text (`0,`), plus the root: no growth mid-scan.
-        self.nodes.reserve(bytes.len() / 2 + 1);
-        self.open.clear();
         self.unescaped.clear();
         let text = simdutf8::basic::from_utf8(bytes).map_err(|_| DecodeError::MalformedJson)?;
         if u32::try_from(text.len()).is_err() {
             return Err(DecodeError::MalformedJson);
         }
-        self.classes.classify(text.as_bytes());
-        self.values(text.as_bytes())
-            .map_err(|Malformed| DecodeError::MalformedJson)?;
+        if !self.shapes.scan(bytes) {
+            self.nodes.clear();
+            // At most one entry per two bytes of text (`0,`), plus the root: no growth mid-scan.
+            self.nodes.reserve(bytes.len() / 2 + 1);
+            self.open.clear();
+            self.classes.classify(bytes);
+            self.values(bytes)
+                .map_err(|Malformed| DecodeError::MalformedJson)?;
+            if self.unescaped.is_empty() {
+                self.shapes.scanned(bytes, &self.nodes);
+            }
+            return Ok(Document {
+                text,
+                unescaped: &self.unescaped,
+                nodes: &self.nodes,
+            });
+        }
         Ok(Document {
             text,
             unescaped: &self.unescaped,
-            nodes: &self.nodes,
+            nodes: self.shapes.matched_tape(),
         })
     }
 
@@ -293,68 +307,19 @@ impl Scanner {
     /// A number starting at `start` (a `-` or a digit): the JSON grammar
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Returns the index after it.
     ///
-    /// Numbers of the usual shapes (`-?int` and `-?int.frac`) shorter than 16 bytes: where
-    /// the number ends comes from the message's number masks ([`Classes::number_end`]; the
-    /// next token's position waits on nothing else), and its grammar is checked beside that
-    /// on one 16-byte block, without a branch per test; one branch at the end sends anything
-    /// unusual (or wrong) to [`Scanner::number_by_bytes`], which decides.
+    /// Where the number ends comes from the message's number masks ([`Classes::number_end`];
+    /// the next token's position waits on nothing else), and its grammar is checked beside
+    /// that ([`short_number`]); anything unusual (or wrong) goes to [`number_by_bytes`],
+    /// which decides.
     #[inline(always)]
     fn number(&mut self, bytes: &[u8], start: usize) -> Result<usize, Malformed> {
-        let Some(block) = block_at(bytes, start) else {
-            return self.number_by_bytes(bytes, start);
-        };
         let end = self.classes.number_end(start, bytes.len()) - start;
-        let in_block = end.min(BLOCK);
-        let negative = block[0] == b'-';
-        let first = usize::from(negative);
-        // The run's bytes other than digits and the leading minus: none, or one `.`.
-        let others = block::non_digit_mask(block) & !(u32::MAX << in_block) & !u32::from(negative);
-        let has_fraction = others != 0;
-        let dot = others.trailing_zeros() as usize;
-        let integer_end = if has_fraction { dot } else { end };
-        let integer = integer_end.wrapping_sub(first);
-        let unusual = (end >= BLOCK)
-            | (others & others.wrapping_sub(1) != 0)
-            | (has_fraction & ((block[dot & (BLOCK - 1)] != b'.') | (dot + 1 >= end)))
-            | (integer == 0)
-            | ((integer > 1) & (block[first] == b'0'))
-            | matches!(block[end & (BLOCK - 1)], b'e' | b'E');
-        if unusual {
-            return self.number_by_bytes(bytes, start);
-        }
-        let kind = if has_fraction {
-            Kind::Decimal
-        } else {
-            Kind::Integer
+        let (kind, len) = match block_at(bytes, start).and_then(|block| short_number(block, end)) {
+            Some(kind) => (kind, end),
+            None => number_by_bytes(bytes, start)?,
         };
-        self.push_leaf(kind, start, end);
-        Ok(start + end)
-    }
-
-    /// [`Scanner::number`] one byte at a time: any length, exponents.
-    #[cold]
-    fn number_by_bytes(&mut self, bytes: &[u8], start: usize) -> Result<usize, Malformed> {
-        let mut at = start + usize::from(bytes[start] == b'-');
-        at = match bytes.get(at) {
-            Some(b'0') => at + 1,
-            Some(b'1'..=b'9') => digits_end(bytes, at + 1),
-            _ => return Err(MALFORMED),
-        };
-        let mut kind = Kind::Integer;
-        if bytes.get(at) == Some(&b'.') {
-            at = nonempty_digits_end(bytes, at + 1)?;
-            kind = Kind::Decimal;
-        }
-        if let Some(b'e' | b'E') = bytes.get(at) {
-            at += 1;
-            if let Some(b'+' | b'-') = bytes.get(at) {
-                at += 1;
-            }
-            at = nonempty_digits_end(bytes, at)?;
-            kind = Kind::Decimal;
-        }
-        self.push_leaf(kind, start, at - start);
-        Ok(at)
+        self.push_leaf(kind, start, len);
+        Ok(start + len)
     }
 
     /// `literal` (`true`, `false`, `null`) at `at`; returns the index after it.
@@ -381,6 +346,60 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// The kind of the number of the usual shapes (`-?int` and `-?int.frac`, shorter than 16
+/// bytes) that starts `block` and ends at `end` (the first byte that cannot continue a
+/// number, from a mask): its grammar checked on the block without a branch per test. `None`
+/// for anything unusual (or wrong), which [`number_by_bytes`] decides.
+#[inline(always)]
+pub(super) fn short_number(block: &[u8; BLOCK], end: usize) -> Option<Kind> {
+    let in_block = end.min(BLOCK);
+    let negative = block[0] == b'-';
+    let first = usize::from(negative);
+    // The run's bytes other than digits and the leading minus: none, or one `.`.
+    let others = block::non_digit_mask(block) & !(u32::MAX << in_block) & !u32::from(negative);
+    let has_fraction = others != 0;
+    let dot = others.trailing_zeros() as usize;
+    let integer_end = if has_fraction { dot } else { end };
+    let integer = integer_end.wrapping_sub(first);
+    let unusual = (end >= BLOCK)
+        | (others & others.wrapping_sub(1) != 0)
+        | (has_fraction & ((block[dot & (BLOCK - 1)] != b'.') | (dot + 1 >= end)))
+        | (integer == 0)
+        | ((integer > 1) & (block[first] == b'0'))
+        | matches!(block[end & (BLOCK - 1)], b'e' | b'E');
+    match (unusual, has_fraction) {
+        (true, _) => None,
+        (false, true) => Some(Kind::Decimal),
+        (false, false) => Some(Kind::Integer),
+    }
+}
+
+/// The number starting at `start` one byte at a time (any length, exponents): its kind and
+/// length.
+#[cold]
+pub(super) fn number_by_bytes(bytes: &[u8], start: usize) -> Result<(Kind, usize), Malformed> {
+    let mut at = start + usize::from(bytes.get(start) == Some(&b'-'));
+    at = match bytes.get(at) {
+        Some(b'0') => at + 1,
+        Some(b'1'..=b'9') => digits_end(bytes, at + 1),
+        _ => return Err(MALFORMED),
+    };
+    let mut kind = Kind::Integer;
+    if bytes.get(at) == Some(&b'.') {
+        at = nonempty_digits_end(bytes, at + 1)?;
+        kind = Kind::Decimal;
+    }
+    if let Some(b'e' | b'E') = bytes.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = bytes.get(at) {
+            at += 1;
+        }
+        at = nonempty_digits_end(bytes, at)?;
+        kind = Kind::Decimal;
+    }
+    Ok((kind, at - start))
 }
 
 /// The index after the run of ASCII digits starting at `at`.
@@ -449,7 +468,7 @@ fn hex4(bytes: &[u8], at: usize) -> Result<u32, Malformed> {
 /// The block of 16 bytes starting at `at`, if the text has that many left there. Nearly
 /// every string and number of a venue message ends within one block.
 #[inline(always)]
-fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
+pub(super) fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK]> {
     bytes.get(at..)?.first_chunk::<BLOCK>()
 }
 
