@@ -4,11 +4,15 @@
 //!
 //! The messages are the feed's test fixtures (`crates/feed/tests/common`), shaped exactly like
 //! the venues' documented examples, plus one Binance depth update with 20 levels a side (the
-//! documented example has three levels; a liquid pair's 100 ms update has tens) and a stream
-//! of 1,000 option tickers for a chain's instruments with drawn prices. One message decoded
-//! in a loop lets the branch predictor learn every token's length, which favours
-//! byte-at-a-time parsing (serde_json's); a stream whose numbers change, as a real one's do,
-//! does not.
+//! documented example has three levels; a liquid pair's 100 ms update has tens), a chain of
+//! depth updates whose level counts (1 to 20 a side) are drawn per message, and a stream of
+//! 1,000 option tickers for a chain's instruments with drawn prices. One message decoded in a
+//! loop lets the branch predictor learn every token's length, which favours byte-at-a-time
+//! parsing (serde_json's), and lets recal-feed's learned shapes match every value at the same
+//! place; a stream whose numbers change, as a real one's do, does neither. The varied tickers
+//! are the honest case for a channel whose messages keep one shape (values of other lengths,
+//! so every match shifts), the varying depth chain for one whose shape never repeats (every
+//! shape match fails, or is skipped by the back-off, and the grammar scans).
 //!
 //! **The peer** does the same work as the decoder, and nothing less: one serde_json pass into
 //! a derived struct per message type (borrowing strings, `float_roundtrip` so JSON numbers are
@@ -212,10 +216,10 @@ fn deribit_varied_tickers(count: usize) -> Vec<String> {
         .collect()
 }
 
-/// A spot `depthUpdate` shaped like the documented one with `levels` levels a side, update
+/// A spot `depthUpdate` shaped like the documented one with `bids` and `asks` levels, update
 /// ids `first..=first + 2`.
-fn binance_depth(first: u64, levels: usize) -> String {
-    let side = |base: f64, step: f64| {
+fn binance_depth(first: u64, bids: usize, asks: usize) -> String {
+    let side = |levels: usize, base: f64, step: f64| {
         (0..levels)
             .map(|i| {
                 let size = 0.0125 * (i % 7) as f64;
@@ -227,9 +231,24 @@ fn binance_depth(first: u64, levels: usize) -> String {
     format!(
         r#"{{"e":"depthUpdate","E":1672515782136,"s":"BTCUSDT","U":{first},"u":{},"b":[{}],"a":[{}]}}"#,
         first + 2,
-        side(16_500.10, -0.01),
-        side(16_500.11, 0.01),
+        side(bids, 16_500.10, -0.01),
+        side(asks, 16_500.11, 0.01),
     )
+}
+
+/// A chain of depth updates with 1 to 20 levels a side, the counts drawn per message and side,
+/// as a liquid pair's stream has them: no two messages in a row need have the same shape,
+/// which is the case recal-feed's learned shapes cannot help with (a failed match, then the
+/// grammar).
+fn binance_depth_varying() -> Vec<String> {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut draw_levels = || 1 + (rng.unit() * 20.0) as usize;
+    (1..=CHAIN as u64)
+        .map(|n| {
+            let bids = draw_levels();
+            binance_depth(1 + 3 * n, bids, draw_levels())
+        })
+        .collect()
 }
 
 /// `BINANCE_SPOT_DEPTH` (the documented example) with update ids continuing from 157..=160.
@@ -295,10 +314,17 @@ fn formats() -> Vec<Format> {
         Format {
             name: "binance depthUpdate (40 levels)",
             source: Source::BinanceSpot,
-            setup: binance_depth(1, 20),
+            setup: binance_depth(1, 20, 20),
             messages: (1..=CHAIN as u64)
-                .map(|n| binance_depth(1 + 3 * n, 20))
+                .map(|n| binance_depth(1 + 3 * n, 20, 20))
                 .collect(),
+            peer: Peer::binance_depth,
+        },
+        Format {
+            name: "binance depthUpdate (1-20 levels a side, varying)",
+            source: Source::BinanceSpot,
+            setup: binance_depth(1, 1, 1),
+            messages: binance_depth_varying(),
             peer: Peer::binance_depth,
         },
         Format::single(
