@@ -4,8 +4,6 @@
 //! are different instruments). A lookup hashes the borrowed `&str` and never allocates; only
 //! registering a new name does.
 
-use std::collections::HashMap;
-
 use recal_types::{
     InstrumentDescriptor, InstrumentId, InstrumentKind, OptionRight, Settlement, Source, Timestamp,
 };
@@ -70,7 +68,11 @@ pub enum InstrumentError {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Instruments {
-    by_name: [HashMap<Box<str>, InstrumentId>; Source::COUNT],
+    /// Hashed with foldhash, seeded per table: every message looks its instrument up, and
+    /// SipHash on a short name cost a twentieth of a Binance depth update's decode. The names
+    /// come from the venues the operator connects to, so the hash needs no more resistance to
+    /// chosen collisions than a random seed gives.
+    by_name: [foldhash::HashMap<Box<str>, InstrumentId>; Source::COUNT],
     descriptors: Vec<InstrumentDescriptor>,
     policy: UnknownInstrumentPolicy,
 }
