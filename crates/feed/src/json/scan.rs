@@ -10,6 +10,10 @@
 //! whole message by `simdutf8`; where strings and numbers end comes from bit masks of the
 //! whole message built before the grammar runs ([`Classes`]).
 //!
+//! Before the grammar, a message is tried against the shapes of earlier messages
+//! ([`Shapes`]): one with the same structure and other values is checked and its tape written
+//! without the grammar's dispatch per token. The verdict and tape are the same either way.
+//!
 //! Tried and measured slower on these messages (short tokens, little whitespace): simdjson's
 //! two stages (a bit-mask pass that lists every structural byte, then the grammar over the
 //! list) was no faster than this one pass and twice the code (the masks alone, without the
