@@ -31,8 +31,9 @@ use super::value::{Kind, Node};
 const SHAPES: usize = 4;
 
 /// Longest message whose shape is learned. Each slot's buffers are sized for it when it first
-/// learns (about 100 KiB), so learning never allocates after that; venue messages whose shape
-/// repeats (tickers, trades, small book updates) are far shorter.
+/// learns (92 KiB: the text, and tape, values and fixed leaves for the most entries such a text
+/// can hold; 368 KiB for a decoder's four slots), so learning never allocates after that; venue
+/// messages whose shape repeats (tickers, trades, small book updates) are far shorter.
 const MAX_SHAPE_LEN: usize = 4096;
 
 /// After this many messages in a row matched no shape, a shape is learned only from every
