@@ -100,7 +100,9 @@ pub(super) struct Shapes {
     shapes: [Shape; SHAPES],
     /// Slot indexes, most recently matched or learned first.
     order: [u8; SHAPES],
-    /// Messages in a row that matched no shape.
+    /// Messages in a row that matched no shape, wrapping (2^32 is a multiple of
+    /// [`LEARN_EVERY`], so the back-off's rhythm survives the wrap; saturating would stop
+    /// learning for good after 2^32 misses).
     misses: u32,
 }
 
@@ -123,7 +125,7 @@ impl Shapes {
     /// once in [`LEARN_EVERY`] messages, and a stream that settles into one shape is matched
     /// again within that many.
     pub(super) fn scan(&mut self, bytes: &[u8]) -> bool {
-        if !self.learns_after_miss(self.misses.saturating_add(1)) {
+        if !self.learns_after_miss(self.misses.wrapping_add(1)) {
             return false;
         }
         let matched = (0..SHAPES).find(|&rank| {
@@ -146,7 +148,7 @@ impl Shapes {
     /// is message text): learns its shape in the least recently matched slot, unless backing
     /// off.
     pub(super) fn scanned(&mut self, bytes: &[u8], nodes: &[Node]) {
-        self.misses = self.misses.saturating_add(1);
+        self.misses = self.misses.wrapping_add(1);
         if self.learns_after_miss(self.misses) {
             self.order.rotate_right(1);
             self.shapes[usize::from(self.order[0])].learn(bytes, nodes);
@@ -452,6 +454,22 @@ mod tests {
             learned += u32::from(shapes.iter().any(|shape| shape.text == message.as_bytes()));
         }
         assert_eq!(learned, MISSES_BEFORE_BACKOFF + 2);
+    }
+
+    #[test]
+    fn learning_resumes_after_the_miss_count_wraps() {
+        let mut scanner = Scanner::default();
+        scanner.shapes.misses = u32::MAX - 2 * LEARN_EVERY;
+        let learned_after = |scanner: &mut Scanner| {
+            (1..=2 * LEARN_EVERY).find(|_| {
+                scanner.scan(TICKER.as_bytes()).unwrap();
+                scanner.shapes.scan(TICKER.as_bytes())
+            })
+        };
+        assert!(learned_after(&mut scanner).is_some());
+        scanner.shapes = Shapes::default();
+        scanner.shapes.misses = u32::MAX - 1;
+        assert!(learned_after(&mut scanner).is_some());
     }
 
     /// A JSON value of small size and every kind, numbers in the shapes venues print.
