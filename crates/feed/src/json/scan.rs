@@ -68,7 +68,7 @@ pub(crate) struct Scanner {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Malformed;
 
-pub(super) const MALFORMED: Malformed = Malformed;
+const MALFORMED: Malformed = Malformed;
 
 impl Scanner {
     /// Buffers for messages of about `capacity` bytes.
@@ -89,28 +89,33 @@ impl Scanner {
         if u32::try_from(text.len()).is_err() {
             return Err(DecodeError::MalformedJson);
         }
-        if !self.shapes.scan(bytes) {
-            self.nodes.clear();
-            // At most one entry per two bytes of text (`0,`), plus the root: no growth mid-scan.
-            self.nodes.reserve(bytes.len() / 2 + 1);
-            self.open.clear();
-            self.classes.classify(bytes);
-            self.values(bytes)
+        let nodes = if self.shapes.scan(bytes) {
+            self.shapes.matched_tape()
+        } else {
+            self.scan_by_grammar(bytes)
                 .map_err(|Malformed| DecodeError::MalformedJson)?;
-            if self.unescaped.is_empty() {
-                self.shapes.scanned(bytes, &self.nodes);
-            }
-            return Ok(Document {
-                text,
-                unescaped: &self.unescaped,
-                nodes: &self.nodes,
-            });
-        }
+            &self.nodes
+        };
         Ok(Document {
             text,
             unescaped: &self.unescaped,
-            nodes: self.shapes.matched_tape(),
+            nodes,
         })
+    }
+
+    /// Scans `bytes` (valid UTF-8) by the grammar into `self.nodes`, and learns its shape if
+    /// it had no escape.
+    fn scan_by_grammar(&mut self, bytes: &[u8]) -> Result<(), Malformed> {
+        self.nodes.clear();
+        // At most one entry per two bytes of text (`0,`), plus the root: no growth mid-scan.
+        self.nodes.reserve(bytes.len() / 2 + 1);
+        self.open.clear();
+        self.classes.classify(bytes);
+        self.values(bytes)?;
+        if self.unescaped.is_empty() {
+            self.shapes.scanned(bytes, &self.nodes);
+        }
+        Ok(())
     }
 
     /// The grammar, iteratively: a value, then what may follow it in the innermost open

@@ -125,7 +125,7 @@ impl Shapes {
     /// once in [`LEARN_EVERY`] messages, and a stream that settles into one shape is matched
     /// again within that many.
     pub(super) fn scan(&mut self, bytes: &[u8]) -> bool {
-        if !self.learns_after_miss(self.misses.wrapping_add(1)) {
+        if !learns_after_miss(self.misses.wrapping_add(1)) {
             return false;
         }
         let matched = (0..SHAPES).find(|&rank| {
@@ -149,16 +149,16 @@ impl Shapes {
     /// off.
     pub(super) fn scanned(&mut self, bytes: &[u8], nodes: &[Node]) {
         self.misses = self.misses.wrapping_add(1);
-        if self.learns_after_miss(self.misses) {
+        if learns_after_miss(self.misses) {
             self.order.rotate_right(1);
             self.shapes[usize::from(self.order[0])].learn(bytes, nodes);
         }
     }
+}
 
-    /// Whether a message that is the `misses`th in a row to match no shape is learned from.
-    fn learns_after_miss(&self, misses: u32) -> bool {
-        misses <= MISSES_BEFORE_BACKOFF || misses.is_multiple_of(LEARN_EVERY)
-    }
+/// Whether a message that is the `misses`th in a row to match no shape is learned from.
+fn learns_after_miss(misses: u32) -> bool {
+    misses <= MISSES_BEFORE_BACKOFF || misses.is_multiple_of(LEARN_EVERY)
 }
 
 impl Shape {
